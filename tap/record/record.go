@@ -1,0 +1,329 @@
+// Package record fits raw JSON records to a stream's schema without
+// decoding them into Go values: it keeps the declared and selected fields,
+// checks each value's JSON type against the schema, drops fields the
+// schema does not declare (reporting each once), and writes the result as
+// compact JSON with numbers and strings byte for byte as they came.
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tap-dixa/tap-dixa/tap/schema"
+)
+
+// kind is a set of JSON value kinds.
+type kind uint8
+
+const (
+	kNull kind = 1 << iota
+	kBool
+	kInteger
+	kNumber // a number with a fraction or exponent
+	kString
+	kArray
+	kObject
+	kAny = kNull | kBool | kInteger | kNumber | kString | kArray | kObject
+)
+
+var kindNames = []struct {
+	k    kind
+	name string
+}{{kNull, "null"}, {kBool, "boolean"}, {kInteger, "integer"}, {kNumber, "number"}, {kString, "string"}, {kArray, "array"}, {kObject, "object"}}
+
+func (k kind) String() string {
+	var names []string
+	for _, kn := range kindNames {
+		if k&kn.k != 0 {
+			names = append(names, kn.name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// field is the compiled schema of one value.
+type field struct {
+	path  string
+	kinds kind
+	keep  bool              // selected for output
+	props map[string]*field // nil: an open object, copied whole
+	items *field            // nil: array items are copied unchecked
+}
+
+// Projector fits records to one stream's schema. It is not safe for
+// concurrent use.
+type Projector struct {
+	root     *field
+	onDrop   func(path string)
+	dropped  map[string]bool
+	capture  map[string]int
+	captured [][]byte
+}
+
+// New returns a Projector for records of the full schema full, keeping
+// the fields that selected (a copy of full with fields removed) declares.
+// A nil selected keeps every field. onDrop, if not nil, is called once per
+// path of a field that full does not declare, the first time a record
+// carries it; paths read like "ratings[].score". capture names top-level
+// fields whose raw values Captured returns after each Project.
+func New(full, selected *schema.Node, onDrop func(path string), capture ...string) *Projector {
+	if selected == nil {
+		selected = full
+	}
+	p := &Projector{
+		root:     compile(full, selected, ""),
+		onDrop:   onDrop,
+		dropped:  map[string]bool{},
+		capture:  map[string]int{},
+		captured: make([][]byte, len(capture)),
+	}
+	for i, c := range capture {
+		p.capture[c] = i
+	}
+	return p
+}
+
+func compile(full, selected *schema.Node, path string) *field {
+	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil}
+	if full.Properties != nil {
+		f.props = make(map[string]*field, len(full.Properties))
+		for _, prop := range full.Properties {
+			var sel *schema.Node
+			if selected != nil {
+				sel = selected.Property(prop.Name)
+			}
+			f.props[prop.Name] = compile(prop.Schema, sel, join(path, prop.Name))
+		}
+	}
+	if full.Items != nil {
+		var sel *schema.Node
+		if selected != nil {
+			sel = selected.Items
+		}
+		if sel == nil {
+			sel = full.Items
+		}
+		f.items = compile(full.Items, sel, path+"[]")
+	}
+	return f
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func kindsOf(n *schema.Node) kind {
+	if len(n.Types) == 0 {
+		return kAny
+	}
+	var k kind
+	for _, t := range n.Types {
+		switch t {
+		case "null":
+			k |= kNull
+		case "boolean":
+			k |= kBool
+		case "integer":
+			k |= kInteger
+		case "number":
+			k |= kInteger | kNumber
+		case "string":
+			k |= kString
+		case "array":
+			k |= kArray
+		case "object":
+			k |= kObject
+		}
+	}
+	return k
+}
+
+// Captured returns the raw value of the i-th captured field in the last
+// projected record, or nil if the record did not have it. The slice
+// aliases that record's input.
+func (p *Projector) Captured(i int) []byte { return p.captured[i] }
+
+// Error is a record that does not fit the schema.
+type Error struct {
+	Path    string // the field, "" for the record itself
+	Problem string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return "record " + e.Problem
+	}
+	return fmt.Sprintf("field %q %s", e.Path, e.Problem)
+}
+
+// Project appends the fitted form of the JSON object rec to dst.
+func (p *Projector) Project(dst, rec []byte) ([]byte, error) {
+	clear(p.captured)
+	s := scanner{b: rec}
+	s.skipSpace()
+	if s.peekKind() != kObject {
+		return dst, &Error{Problem: "is not a JSON object"}
+	}
+	dst, err := p.object(dst, &s, p.root, true)
+	if err != nil {
+		return dst, err
+	}
+	s.skipSpace()
+	if s.i != len(s.b) {
+		return dst, &Error{Problem: "has data after its end"}
+	}
+	return dst, nil
+}
+
+func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, error) {
+	s.i++ // '{'
+	dst = append(dst, '{')
+	first := true
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return dst, &Error{Path: f.path, Problem: "ends early"}
+		}
+		if s.b[s.i] == '}' {
+			s.i++
+			return append(dst, '}'), nil
+		}
+		if s.b[s.i] == ',' {
+			s.i++
+			s.skipSpace()
+		}
+		keyStart := s.i
+		if err := s.skipString(); err != nil {
+			return dst, &Error{Path: f.path, Problem: err.Error()}
+		}
+		rawKey := s.b[keyStart:s.i]
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return dst, &Error{Path: f.path, Problem: "is not valid JSON"}
+		}
+		s.i++
+		s.skipSpace()
+		var child *field
+		if inner := rawKey[1 : len(rawKey)-1]; !hasByte(inner, '\\') {
+			child = f.props[string(inner)] // no allocation
+		} else {
+			child = f.props[keyName(rawKey)]
+		}
+		if child == nil {
+			if err := s.skipValue(); err != nil {
+				return dst, &Error{Path: f.path, Problem: err.Error()}
+			}
+			p.drop(join(f.path, keyName(rawKey)))
+			continue
+		}
+		if !child.keep {
+			if err := s.skipValue(); err != nil {
+				return dst, &Error{Path: child.path, Problem: err.Error()}
+			}
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, rawKey...)
+		dst = append(dst, ':')
+		valStart := len(dst)
+		var err error
+		if dst, err = p.value(dst, s, child); err != nil {
+			return dst, err
+		}
+		if top {
+			if i, ok := p.capture[child.path]; ok {
+				p.captured[i] = dst[valStart:]
+			}
+		}
+	}
+}
+
+func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
+	k := s.peekKind()
+	if k == kInteger || k == kNumber {
+		k = s.numberKind()
+	}
+	if k == 0 {
+		return dst, &Error{Path: f.path, Problem: "is not valid JSON"}
+	}
+	if f.kinds&k == 0 {
+		return dst, &Error{Path: f.path, Problem: fmt.Sprintf("must be %s, found %s", f.kinds, k)}
+	}
+	switch {
+	case k == kObject && f.props != nil:
+		return p.object(dst, s, f, false)
+	case k == kArray && f.items != nil:
+		return p.array(dst, s, f.items)
+	}
+	start := s.i
+	if err := s.skipValue(); err != nil {
+		return dst, &Error{Path: f.path, Problem: err.Error()}
+	}
+	return appendCompact(dst, s.b[start:s.i]), nil
+}
+
+func (p *Projector) array(dst []byte, s *scanner, items *field) ([]byte, error) {
+	s.i++ // '['
+	dst = append(dst, '[')
+	first := true
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return dst, &Error{Path: items.path, Problem: "ends early"}
+		}
+		switch s.b[s.i] {
+		case ']':
+			s.i++
+			return append(dst, ']'), nil
+		case ',':
+			s.i++
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		var err error
+		if dst, err = p.value(dst, s, items); err != nil {
+			return dst, err
+		}
+	}
+}
+
+func (p *Projector) drop(path string) {
+	if p.dropped[path] {
+		return
+	}
+	p.dropped[path] = true
+	if p.onDrop != nil {
+		p.onDrop(path)
+	}
+}
+
+// keyName returns the member name of a raw JSON string.
+func keyName(raw []byte) string {
+	if len(raw) >= 2 && !hasByte(raw, '\\') {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return string(raw)
+	}
+	return s
+}
+
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package record
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tap-dixa/tap-dixa/tap/schema"
+)
+
+const testSchema = `{
+  "type": "object",
+  "properties": {
+    "id": {"type": "integer"},
+    "name": {"type": ["null", "string"]},
+    "score": {"type": ["null", "number"]},
+    "ok": {"type": ["null", "boolean"]},
+    "tags": {"type": ["null", "array"], "items": {"type": ["null", "string"]}},
+    "to": {"type": ["null", "string", "array"], "items": {"type": ["null", "string"]}},
+    "ratings": {"type": ["null", "array"], "items": {"type": ["null", "object"], "properties": {
+      "rating_score": {"type": ["null", "integer"]},
+      "rating_type": {"type": ["null", "string"]}
+    }}},
+    "nested": {"type": ["null", "object"], "properties": {"a": {"type": ["null", "integer"]}, "b": {"type": ["null", "string"]}}},
+    "open": {"type": ["null", "object"]}
+  }
+}`
+
+func mustParse(t testing.TB, s string) *schema.Node {
+	t.Helper()
+	n, err := schema.Parse([]byte(s))
+	require.NoError(t, err)
+	return n
+}
+
+func TestProjectKeepsDeclaredFieldsExactly(t *testing.T) {
+	var dropped []string
+	p := New(mustParse(t, testSchema), nil, func(path string) { dropped = append(dropped, path) }, "id", "name")
+	in := `{"id": 9007199254740993, "name": "<b>é 日本 😀</b>\"q\"", "extra": {"x": [1, 2]},
+	  "ratings": [{"rating_score": 5, "new_field": true}, null], "to": ["a@x", "b@x"], "score": 1.50,
+	  "nested": {"a": 1, "c": 2}, "open": {"any": {"deep": [1, {"k": "v v"}]}}}`
+	out, err := p.Project(nil, []byte(in))
+	require.NoError(t, err)
+	assert.Equal(t, `{"id":9007199254740993,"name":"<b>é 日本 😀</b>\"q\"","ratings":[{"rating_score":5},null],"to":["a@x","b@x"],"score":1.50,"nested":{"a":1},"open":{"any":{"deep":[1,{"k":"v v"}]}}}`, string(out))
+	assert.Equal(t, []string{"extra", "ratings[].new_field", "nested.c"}, dropped)
+	assert.Equal(t, "9007199254740993", string(p.Captured(0)))
+	assert.Equal(t, `"<b>é 日本 😀</b>\"q\""`, string(p.Captured(1)))
+	assert.True(t, json.Valid(out))
+
+	// A second record carrying the same unknown fields reports nothing new.
+	_, err = p.Project(nil, []byte(`{"id":1,"extra":1}`))
+	require.NoError(t, err)
+	assert.Len(t, dropped, 3)
+	assert.Nil(t, p.Captured(1), "captures are reset per record")
+}
+
+func TestProjectSelection(t *testing.T) {
+	full := mustParse(t, testSchema)
+	sel := full.Clone()
+	sel.Properties = []schema.Property{{Name: "id", Schema: full.Property("id")}, {Name: "nested", Schema: &schema.Node{Types: []string{"object"}, Properties: []schema.Property{{Name: "b", Schema: full.Property("nested").Property("b")}}}}}
+	var dropped []string
+	p := New(full, sel, func(path string) { dropped = append(dropped, path) })
+	out, err := p.Project(nil, []byte(`{"id":1,"name":"x","nested":{"a":1,"b":"y"},"zzz":0}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"id":1,"nested":{"b":"y"}}`, string(out))
+	assert.Equal(t, []string{"zzz"}, dropped, "deselected fields are dropped silently, unknown ones reported")
+}
+
+func TestProjectTypeErrors(t *testing.T) {
+	p := New(mustParse(t, testSchema), nil, nil)
+	for _, tc := range []struct{ in, want string }{
+		{`{"id":"7"}`, `field "id" must be integer, found string`},
+		{`{"id":1.5}`, `field "id" must be integer, found number`},
+		{`{"id":1e3}`, `field "id" must be integer, found number`},
+		{`{"id":null}`, `field "id" must be integer, found null`},
+		{`{"name":5}`, `field "name" must be null or string, found integer`},
+		{`{"tags":["a",1]}`, `field "tags[]" must be null or string, found integer`},
+		{`{"ratings":[{"rating_score":"5"}]}`, `field "ratings[].rating_score" must be null or integer, found string`},
+		{`{"nested":[]}`, `field "nested" must be null or object, found array`},
+		{`[1]`, `record is not a JSON object`},
+		{`"x"`, `record is not a JSON object`},
+		{``, `record is not a JSON object`},
+		{`{"id":1} x`, `record has data after its end`},
+		{`{"id":1`, `record ends early`},
+	} {
+		_, err := p.Project(nil, []byte(tc.in))
+		if assert.Error(t, err, tc.in) {
+			assert.Equal(t, tc.want, err.Error(), tc.in)
+		}
+	}
+	_, err := p.Project(nil, []byte(`{"score": 3}`))
+	assert.NoError(t, err, "an integer is a number")
+}
+
+func TestProjectEscapedKeyAndWhitespace(t *testing.T) {
+	p := New(mustParse(t, testSchema), nil, nil)
+	out, err := p.Project(nil, []byte("{\n  \"\\u0069d\" : 3 ,\n \"tags\" : [ \"a b\" ,\t\"c\" ]\n}"))
+	require.NoError(t, err)
+	assert.Equal(t, `{"\u0069d":3,"tags":["a b","c"]}`, string(out))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(out, &m))
+	assert.EqualValues(t, 3, m["id"])
+}
+
+func FuzzProject(f *testing.F) {
+	f.Add([]byte(`{"id":1,"name":"x","ratings":[{"rating_score":1}],"open":{"a":[1,2]}}`))
+	f.Add([]byte(`{"id":1,"to":"x","tags":[null]}`))
+	f.Add([]byte(`{"id":1,"nested":{"a":1,"b":"\"}"}}`))
+	p := New(mustParse(f, testSchema), nil, nil, "id")
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) {
+			return // the decoder upstream rejects invalid JSON
+		}
+		out, err := p.Project(nil, in)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("invalid output %q from %q", out, in)
+		}
+		if strings.ContainsAny(string(out), "\n\r") {
+			t.Fatalf("output spans lines: %q", out)
+		}
+	})
+}
+
+func BenchmarkProject(b *testing.B) {
+	full := mustParse(b, testSchema)
+	rec := []byte(`{"id":123456789,"name":"Some customer name with text","score":4.5,"ok":true,"tags":["a","b","c"],"to":"x@example.com","ratings":[{"rating_score":5,"rating_type":"csat"}],"nested":{"a":1,"b":"two"},"open":{"k":"v"}}`)
+	p := New(full, nil, nil, "id")
+	var out []byte
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _ = p.Project(out[:0], rec)
+	}
+}
