@@ -135,10 +135,10 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 
 func parseEntry(data []byte) (*CatalogEntry, error) {
 	var raw struct {
-		TapStreamID       *string         `json:"tap_stream_id"`
-		Stream            *string         `json:"stream"`
-		Schema            json.RawMessage `json:"schema"`
-		Metadata          []struct {
+		TapStreamID *string         `json:"tap_stream_id"`
+		Stream      *string         `json:"stream"`
+		Schema      json.RawMessage `json:"schema"`
+		Metadata    []struct {
 			Breadcrumb []string       `json:"breadcrumb"`
 			Metadata   map[string]any `json:"metadata"`
 		} `json:"metadata"`
