@@ -59,8 +59,18 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	if end.IsZero() {
 		end = s.Now()
 	}
-	for _, sel := range streams {
-		if err := s.syncExport(ctx, sel, end); err != nil {
+	// Read every bookmark before the first request: a bad state file fails
+	// the run before it has written anything.
+	starts := make([]time.Time, len(streams))
+	for i, sel := range streams {
+		start, err := s.start(sel.Stream)
+		if err != nil {
+			return err
+		}
+		starts[i] = start
+	}
+	for i, sel := range streams {
+		if err := s.syncExport(ctx, sel, starts[i], end); err != nil {
 			return err
 		}
 	}
@@ -68,12 +78,8 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	return s.Out.WriteState(s.State)
 }
 
-func (s *Sync) syncExport(ctx context.Context, sel Selected, end time.Time) error {
+func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time) error {
 	st := sel.Stream
-	start, err := s.start(st)
-	if err != nil {
-		return err
-	}
 	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
 		return err
 	}

@@ -205,14 +205,14 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 	out := singer.NewWriter(env.Stdout)
 	s := &tap.Sync{Config: cfg, Client: client, Out: out, State: state, Log: log, Now: env.Now}
 	err = s.Run(ctx, streams)
+	var be *tap.BookmarkError
+	if errors.As(err, &be) {
+		return usagef("state %s: %v", o.state, err)
+	}
 	if err != nil {
 		// The state holds only bookmarks of windows fully written: repeat
 		// it so that the last line a reader sees is the safe resume point.
 		_ = out.WriteState(state)
-		var be *tap.BookmarkError
-		if errors.As(err, &be) {
-			return usagef("state %s: %v", o.state, err)
-		}
 	}
 	return err
 }

@@ -1,0 +1,45 @@
+# tap-dixa — run `make demo` for a sync against the built-in fake Dixa, `make test` for the tests.
+GO      ?= go
+BIN     := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/tap-dixa/tap-dixa/tap/cli.version=$(VERSION)
+GOLANGCI_LINT_VERSION := v2.15.0
+
+.PHONY: all build test demo lint catalog bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/tap-dixa ./cmd/tap-dixa
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/dixa-mock ./cmd/dixa-mock
+
+# The test command of the README and of CI.
+test:
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+# A sync of generated data from the fake Dixa into demo/output.ndjson, no token needed.
+demo: build
+	bash scripts/demo.sh
+
+lint:
+	@test -x $(BIN)/golangci-lint || GOBIN=$(CURDIR)/$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	$(BIN)/golangci-lint run ./...
+
+# Rewrite catalog.json from --discover (a test keeps them equal).
+catalog:
+	$(GO) run ./cmd/tap-dixa --discover > catalog.json
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# A short run of every fuzz target; new findings land in testdata/fuzz.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "$$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=20s $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN) demo
