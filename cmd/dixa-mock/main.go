@@ -1,0 +1,164 @@
+// Command dixa-mock serves a deterministic fake of Dixa's Exports API on a
+// local address, for demos, end-to-end tests and benchmarks of tap-dixa.
+//
+// Usage:
+//
+//	dixa-mock [--addr 127.0.0.1:0] [--token demo-token] [--seed 1]
+//	          [--conversations 2000] [--start 2024-01-01] [--end 2024-07-01]
+//	          [--after-inclusive] [--before-inclusive] [--minute-seconds 60]
+//	          [--url-file PATH]
+//
+// Once listening it prints the base URL as the only line on stdout (and
+// writes it to --url-file, atomically, if given) and a summary on stderr. It
+// stops gracefully on SIGINT or SIGTERM. See package dixamock for the
+// endpoints, including /_truth/conversations, /_truth/messages and /_stats.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/tap-dixa/tap-dixa/tap/dixamock"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command: it serves until ctx is done and returns the
+// exit code: 0 after a graceful stop, 1 if serving failed, 2 for bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, addr, urlFile, err := parseFlags(args, stdout)
+	if errors.Is(err, pflag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "dixa-mock: %v\n", err)
+		return 2
+	}
+
+	srv := dixamock.New(opts)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "dixa-mock: %v\n", err)
+		return 1
+	}
+	url := "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	if urlFile != "" {
+		if err := writeFileAtomic(urlFile, url+"\n"); err != nil {
+			fmt.Fprintf(stderr, "dixa-mock: %v\n", err)
+			_ = hs.Close()
+			return 1
+		}
+		defer os.Remove(urlFile)
+	}
+	fmt.Fprintf(stderr, "dixa-mock: listening on %s (%d conversations, %d messages)\n",
+		url, len(srv.Conversations()), len(srv.Messages()))
+	fmt.Fprintln(stdout, url)
+
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "dixa-mock: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		_ = hs.Close()
+	}
+	fmt.Fprintln(stderr, "dixa-mock: stopped")
+	return 0
+}
+
+// parseFlags parses the command line into server options, the listen
+// address and the URL file. --help prints the usage to stdout and returns
+// pflag.ErrHelp.
+func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, urlFile string, err error) {
+	fs := pflag.NewFlagSet("dixa-mock", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
+	fs.StringVar(&opts.Token, "token", "demo-token", "accepted API token")
+	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the generated data")
+	fs.IntVar(&opts.Conversations, "conversations", 2000, "number of conversations to generate")
+	start := fs.String("start", "2024-01-01", "start of the data range, yyyy-mm-dd or RFC3339 (UTC)")
+	end := fs.String("end", "2024-07-01", "end of the data range (exclusive), yyyy-mm-dd or RFC3339 (UTC)")
+	fs.BoolVar(&opts.AfterInclusive, "after-inclusive", true, "*_after filters match records at exactly that time")
+	fs.BoolVar(&opts.BeforeInclusive, "before-inclusive", false, "*_before filters match records at exactly that time")
+	fs.Float64Var(&opts.MinuteSeconds, "minute-seconds", 60, "length of the rate-limit minute in seconds; 0 disables rate limits")
+	fs.StringVar(&urlFile, "url-file", "", "write the base URL to this file once listening")
+
+	if err = fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: dixa-mock [flags]\n\nServes a deterministic fake of Dixa's Exports API.\n\n%s", fs.FlagUsages())
+		}
+		return opts, "", "", err
+	}
+	if fs.NArg() > 0 {
+		return opts, "", "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if opts.Start, err = parseDate(*start); err != nil {
+		return opts, "", "", fmt.Errorf("--start: %w", err)
+	}
+	if opts.End, err = parseDate(*end); err != nil {
+		return opts, "", "", fmt.Errorf("--end: %w", err)
+	}
+	if err = opts.Validate(); err != nil {
+		return opts, "", "", errors.New(strings.TrimPrefix(err.Error(), "dixamock: "))
+	}
+	return opts, addr, urlFile, nil
+}
+
+// parseDate parses yyyy-mm-dd (UTC midnight) or RFC3339.
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither yyyy-mm-dd nor RFC3339", s)
+	}
+	return t.UTC(), nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so readers never see a partial file.
+func writeFileAtomic(path, data string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
