@@ -113,13 +113,13 @@ func Run(ctx context.Context, env Env) int {
 		level = l
 	}
 	log := tap.NewLogger(env.Stderr, level)
-	if err == nil {
+	switch {
+	case err == nil:
 		err = run(ctx, env, &o, fs, log)
-	} else if errors.Is(err, pflag.ErrHelp) {
+	case errors.Is(err, pflag.ErrHelp):
 		err = nil
-		o.help = true
 		printHelp(env.Stdout, fs)
-	} else {
+	default:
 		err = &usageError{fmt.Errorf("%w (see --help)", err)}
 	}
 	code := exitCode(ctx, err)

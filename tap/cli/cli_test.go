@@ -382,12 +382,12 @@ func TestConfigFromEnv(t *testing.T) {
 // the run fails naming stream and window, and no bookmark passes them.
 func TestBrokenAnswersFailWithoutAdvancing(t *testing.T) {
 	for name, body := range map[string]string{
-		"object":    `{"message":"surprise"}`,
-		"html":      `<html><body>Bad gateway</body></html>`,
-		"empty":     ``,
-		"truncated": `[{"id":1,"updated_at":1704067200000},{"id":2,"upd`,
+		"object":     `{"message":"surprise"}`,
+		"html":       `<html><body>Bad gateway</body></html>`,
+		"empty":      ``,
+		"truncated":  `[{"id":1,"updated_at":1704067200000},{"id":2,"upd`,
 		"wrong type": `[{"id":"one","updated_at":1704067200000}]`,
-		"no id":     `[{"updated_at":1704067200000}]`,
+		"no id":      `[{"updated_at":1704067200000}]`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -434,4 +434,18 @@ func TestInterruptedRunExits130WithSafeState(t *testing.T) {
 		"the bookmark covers the first window only")
 	n := len(o.Records["conversations"])
 	assert.True(t, n == 1 || n == 2, "the first window's record, and perhaps the one read before the interruption: %d", n)
+}
+
+func TestReadmeSettingsTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "<!-- settings:start")
+	require.True(t, ok, "README has a settings:start marker")
+	_, rest, _ = strings.Cut(rest, "-->\n")
+	table, _, ok := strings.Cut(rest, "<!-- settings:end -->")
+	require.True(t, ok, "README has a settings:end marker")
+	md := cli.AboutMarkdown()
+	_, want, _ := strings.Cut(md, "## Settings\n\n")
+	want, _, _ = strings.Cut(want, "\n\n")
+	assert.Equal(t, want+"\n", table, "README's config table differs from --about --format markdown")
 }

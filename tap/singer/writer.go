@@ -75,23 +75,21 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	if !w.schemas[stream] {
 		return fmt.Errorf("singer: RECORD for stream %q before its SCHEMA", stream)
 	}
-	b := w.buf
-	b.WriteString(`{"type":"RECORD","stream":`)
-	w.tmp = strconv.AppendQuote(w.tmp[:0], stream)
-	b.Write(w.tmp)
-	b.WriteString(`,"record":`)
-	b.Write(record)
+	l := w.tmp[:0]
+	l = append(l, `{"type":"RECORD","stream":`...)
+	l = strconv.AppendQuote(l, stream)
+	l = append(l, `,"record":`...)
+	l = append(l, record...)
 	if version != 0 {
-		b.WriteString(`,"version":`)
-		w.tmp = strconv.AppendInt(w.tmp[:0], version, 10)
-		b.Write(w.tmp)
+		l = append(l, `,"version":`...)
+		l = strconv.AppendInt(l, version, 10)
 	}
-	b.WriteString(`,"time_extracted":"`)
-	w.tmp = extracted.UTC().AppendFormat(w.tmp[:0], TimeFormat)
-	b.Write(w.tmp)
-	_, err := b.WriteString("\"}\n")
-	w.err = err
-	return err
+	l = append(l, `,"time_extracted":"`...)
+	l = extracted.UTC().AppendFormat(l, TimeFormat)
+	l = append(l, "\"}\n"...)
+	w.tmp = l
+	_, w.err = w.buf.Write(l)
+	return w.err
 }
 
 type stateMessage struct {

@@ -62,7 +62,7 @@ func Parse(out []byte) (*Output, error) {
 		d := json.NewDecoder(bytes.NewReader(line))
 		d.UseNumber()
 		if err := d.Decode(&m); err != nil {
-			return nil, fmt.Errorf("line %d is not a JSON message: %v: %.200s", n, err, line)
+			return nil, fmt.Errorf("line %d is not a JSON message: %w: %.200s", n, err, line)
 		}
 		o.Types[m.Type]++
 		switch m.Type {
@@ -74,11 +74,11 @@ func Parse(out []byte) (*Output, error) {
 			c.Draft = jsonschema.Draft4
 			url := "mem://" + m.Stream + ".json"
 			if err := c.AddResource(url, bytes.NewReader(m.Schema)); err != nil {
-				return nil, fmt.Errorf("line %d: schema of %s: %v", n, m.Stream, err)
+				return nil, fmt.Errorf("line %d: schema of %s: %w", n, m.Stream, err)
 			}
 			v, err := c.Compile(url)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: schema of %s does not compile: %v", n, m.Stream, err)
+				return nil, fmt.Errorf("line %d: schema of %s does not compile: %w", n, m.Stream, err)
 			}
 			validators[m.Stream] = v
 			o.Schemas[m.Stream] = m
@@ -94,10 +94,10 @@ func Parse(out []byte) (*Output, error) {
 			d := json.NewDecoder(bytes.NewReader(m.Record))
 			d.UseNumber()
 			if err := d.Decode(&rec); err != nil {
-				return nil, fmt.Errorf("line %d: record: %v", n, err)
+				return nil, fmt.Errorf("line %d: record: %w", n, err)
 			}
 			if err := v.Validate(rec); err != nil {
-				return nil, fmt.Errorf("line %d: record of %s does not match its SCHEMA: %v\n%s", n, m.Stream, err, m.Record)
+				return nil, fmt.Errorf("line %d: record of %s does not match its SCHEMA: %w\n%s", n, m.Stream, err, m.Record)
 			}
 			o.Records[m.Stream] = append(o.Records[m.Stream], m.Record)
 		case "STATE":
