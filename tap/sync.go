@@ -6,16 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/tap-dixa/tap-dixa/tap/config"
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
-	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
-	"github.com/tap-dixa/tap-dixa/tap/record"
 	"github.com/tap-dixa/tap-dixa/tap/schema"
 	"github.com/tap-dixa/tap-dixa/tap/singer"
 )
@@ -76,99 +72,6 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	}
 	s.State.SetCurrentlySyncing("")
 	return s.Out.WriteState(s.State)
-}
-
-func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time) error {
-	st := sel.Stream
-	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
-		return err
-	}
-	s.State.SetCurrentlySyncing(st.Name)
-	if err := s.Out.WriteState(s.State); err != nil {
-		return err
-	}
-	proj := record.New(sel.Spec.Schema, sel.Schema, func(path string) {
-		s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", st.Name, path)
-	}, st.KeyProperties[0], st.ReplicationKey)
-	var edge map[string]int64
-	total := 0
-	for _, w := range Windows(start, end, s.Config.Window) {
-		began := time.Now()
-		n, next, err := s.window(ctx, st, proj, w, edge)
-		if err != nil {
-			return err
-		}
-		edge = next
-		total += n
-		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, w.End.UnixMilli()); err != nil {
-			return err
-		}
-		if err := s.Out.WriteState(s.State); err != nil {
-			return err
-		}
-		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, w, n, time.Since(began).Seconds())
-	}
-	s.Log.Infof("%s: done, %d records from %s to %s", st.Name, total, start.Format(time.RFC3339), end.Format(time.RFC3339))
-	return nil
-}
-
-// window requests one export window and writes its records. seen holds
-// the ids and replication values of the previous window's records on its
-// upper edge, which this window's query may return again; they are not
-// written twice. It returns the same for this window's upper edge.
-func (s *Sync) window(ctx context.Context, st Stream, proj *record.Projector, w Window, seen map[string]int64) (int, map[string]int64, error) {
-	after, before := w.Query()
-	q := url.Values{}
-	q.Set(st.AfterParam, strconv.FormatInt(after, 10))
-	q.Set(st.BeforeParam, strconv.FormatInt(before, 10))
-	fail := func(err error) (int, map[string]int64, error) {
-		return 0, nil, fmt.Errorf("%s: window %s: %w", st.Name, w, err)
-	}
-	resp, err := s.Client.Get(ctx, dixa.Exports, st.Path, q)
-	if err != nil {
-		return fail(err)
-	}
-	defer resp.Body.Close()
-	extracted := s.Now()
-	edgeFrom := w.End.UnixMilli() - 1
-	next := map[string]int64{}
-	dec := jsonarray.NewDecoder(resp.Body)
-	var buf []byte
-	n := 0
-	for i := 0; ; i++ {
-		raw, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return fail(context.Cause(ctx))
-			}
-			return fail(err)
-		}
-		if buf, err = proj.Project(buf[:0], raw); err != nil {
-			return fail(fmt.Errorf("record %d: %w", i, err))
-		}
-		id, rv := proj.Captured(0), proj.Captured(1)
-		if id == nil || string(id) == "null" {
-			return fail(fmt.Errorf("record %d has no %q", i, st.KeyProperties[0]))
-		}
-		at, err := strconv.ParseInt(string(rv), 10, 64)
-		if err != nil {
-			return fail(fmt.Errorf("record %d: %q is not an integer timestamp", i, st.ReplicationKey))
-		}
-		if v, ok := seen[string(id)]; ok && v == at {
-			continue
-		}
-		if at >= edgeFrom {
-			next[string(id)] = at
-		}
-		if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
-			return 0, nil, err
-		}
-		n++
-	}
-	return n, next, nil
 }
 
 // start returns where the stream resumes: the later of start_date and the

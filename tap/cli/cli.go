@@ -219,9 +219,7 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 
 func newClient(cfg *config.Config, hc *http.Client) (*dixa.Client, error) {
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = cfg.RequestTimeout
-		hc = &http.Client{Transport: tr}
+		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -230,6 +228,7 @@ func newClient(cfg *config.Config, hc *http.Client) (*dixa.Client, error) {
 	opts := []dixa.Option{
 		dixa.WithHTTPClient(hc),
 		dixa.WithUserAgent(ua),
+		dixa.WithTimeout(cfg.RequestTimeout),
 		dixa.WithBaseURL(dixa.Exports, cfg.ExportsBaseURL),
 		dixa.WithBaseURL(dixa.API, cfg.APIBaseURL),
 	}

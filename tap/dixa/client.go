@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -41,6 +42,7 @@ type Client struct {
 	http      *http.Client
 	limits    map[string]rate.Limit // by endpoint path
 	limiters  map[string]*rate.Limiter
+	timeout   time.Duration
 }
 
 // Option configures a Client.
@@ -75,6 +77,13 @@ func WithRateLimit(path string, r rate.Limit) Option {
 	return func(c *Client) error { c.limits[path] = r; return nil }
 }
 
+// WithTimeout fails a request whose response headers take longer than d
+// to arrive, or whose body then sends nothing for d (ErrStalled). The
+// default is 5 minutes.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error { c.timeout = d; return nil }
+}
+
 // NewClient returns a Client that authenticates with token.
 func NewClient(token string, opts ...Option) (*Client, error) {
 	c := &Client{
@@ -82,6 +91,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		userAgent: "tap-dixa",
 		limits:    map[string]rate.Limit{},
 		limiters:  map[string]*rate.Limiter{},
+		timeout:   5 * time.Minute,
 	}
 	if err := WithBaseURL(Exports, DefaultExportsBaseURL)(c); err != nil {
 		return nil, err
@@ -136,8 +146,10 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	u := c.base[s].JoinPath(path)
 	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	rctx, cancel := context.WithCancelCause(ctx)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
+		cancel(nil)
 		return nil, fmt.Errorf("dixa: %w", err)
 	}
 	switch s {
@@ -148,14 +160,22 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	body := newIdleBody(nil, rctx, cancel, c.timeout)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		body.Close()
+		if errors.Is(context.Cause(rctx), ErrStalled) {
+			return nil, fmt.Errorf("GET %s: no response within %s: %w", u, c.timeout, ErrStalled)
+		}
 		return nil, c.redactErr(err)
 	}
+	body.body = resp.Body
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.errorFrom(resp)
+		err := c.errorFrom(resp)
+		body.Close()
+		return nil, err
 	}
-	return &Response{Body: resp.Body, URL: u.String()}, nil
+	return &Response{Body: body, URL: u.String()}, nil
 }
 
 // redactErr hides the token in an error's text, should a transport error

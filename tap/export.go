@@ -1,0 +1,253 @@
+package tap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixa"
+	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
+	"github.com/tap-dixa/tap-dixa/tap/record"
+)
+
+// splitAfter is how many failures in a row of a window (timeouts, 5xx,
+// truncated bodies) make the tap split it in halves.
+const splitAfter = 3
+
+// minSplit is the shortest window the tap splits.
+const minSplit = time.Hour
+
+// pending is a window still to sync, with the records that failed
+// attempts at it (or at the window it was split from) already wrote.
+type pending struct {
+	Window
+	written *writtenSet
+}
+
+// syncExport syncs one export stream window by window from start to end,
+// writing STATE after each window.
+func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time) error {
+	st := sel.Stream
+	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
+		return err
+	}
+	s.State.SetCurrentlySyncing(st.Name)
+	if err := s.Out.WriteState(s.State); err != nil {
+		return err
+	}
+	ex := &exporter{
+		Sync: s,
+		st:   st,
+		proj: record.New(sel.Spec.Schema, sel.Schema, func(path string) {
+			s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", st.Name, path)
+		}, st.KeyProperties[0], st.ReplicationKey),
+		interval: time.Duration(float64(time.Minute) / st.PerMinute(s.Config)),
+		seed:     maphash.MakeSeed(),
+	}
+	var queue []pending
+	for _, w := range Windows(start, end, s.Config.Window) {
+		queue = append(queue, pending{Window: w})
+	}
+	total := 0
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		began := time.Now()
+		n, halves, err := ex.window(ctx, p)
+		total += n
+		if err != nil {
+			return err
+		}
+		if halves != nil {
+			queue = append(halves, queue...)
+			continue
+		}
+		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, p.End.UnixMilli()); err != nil {
+			return err
+		}
+		if err := s.Out.WriteState(s.State); err != nil {
+			return err
+		}
+		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, p.Window, n, time.Since(began).Seconds())
+	}
+	s.Log.Infof("%s: done, %d records from %s to %s", st.Name, total, start.Format(time.RFC3339), end.Format(time.RFC3339))
+	return nil
+}
+
+// exporter syncs the windows of one export stream.
+type exporter struct {
+	*Sync
+	st       Stream
+	proj     *record.Projector
+	interval time.Duration // the endpoint's pacing
+	seed     maphash.Seed
+	// edge holds the ids and replication values of the last window's
+	// records on its upper edge, which the next query may return again.
+	edge map[string]int64
+}
+
+// window syncs one window: attempts until one reads the whole answer,
+// with backoff between them. Records written by a failed attempt are not
+// written again. A window that keeps failing is split: window returns its
+// halves instead, to be synced in its place.
+func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error) {
+	if p.written == nil {
+		p.written = &writtenSet{}
+	}
+	total, streak := 0, 0
+	for try := 1; ; try++ {
+		n, err := e.attempt(ctx, p)
+		total += n
+		if err == nil {
+			return total, nil, nil
+		}
+		if ctx.Err() != nil {
+			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, context.Cause(ctx))
+		}
+		retry, wait := dixa.ShouldRetry(err)
+		if !retry || try > e.Config.MaxRetries {
+			if retry {
+				err = fmt.Errorf("%w (gave up after %d attempts)", err, try)
+			}
+			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, err)
+		}
+		p.written.seal()
+		if splittable(err) {
+			streak++
+		} else {
+			streak = 0
+		}
+		if streak >= splitAfter && p.End.Sub(p.Start) >= 2*minSplit {
+			mid := p.Start.Add(p.End.Sub(p.Start) / 2).Truncate(time.Millisecond)
+			e.Log.Warnf("%s: window %s failed %d times in a row (%v); splitting it at %s", e.st.Name, p.Window, streak, err, mid.Format(time.RFC3339Nano))
+			return total, []pending{{Window{p.Start, mid}, p.written}, {Window{mid, p.End}, p.written}}, nil
+		}
+		var rl *dixa.RateLimitError
+		if errors.As(err, &rl) {
+			wait = max(wait, e.interval)
+		}
+		wait = max(wait, dixa.Backoff(try, min(time.Second, e.interval), time.Minute))
+		e.Log.Warnf("%s: window %s: attempt %d failed: %v; retrying in %.1fs", e.st.Name, p.Window, try, err, wait.Seconds())
+		if err := sleep(ctx, wait); err != nil {
+			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, err)
+		}
+	}
+}
+
+// splittable reports whether a failure suggests the window is too big:
+// timeouts, server errors and answers cut short.
+func splittable(err error) bool {
+	var er *dixa.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Response.StatusCode >= 500 || er.Response.StatusCode == 408
+	}
+	var rl *dixa.RateLimitError
+	return !errors.As(err, &rl)
+}
+
+// attempt requests the window once and writes the records it has not
+// written before.
+func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
+	after, before := p.Query()
+	q := url.Values{}
+	q.Set(e.st.AfterParam, strconv.FormatInt(after, 10))
+	q.Set(e.st.BeforeParam, strconv.FormatInt(before, 10))
+	resp, err := e.Client.Get(ctx, dixa.Exports, e.st.Path, q)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	extracted := e.Now()
+	edgeFrom := p.End.UnixMilli() - 1
+	next := map[string]int64{}
+	dec := jsonarray.NewDecoder(resp.Body)
+	var buf []byte
+	n := 0
+	for i := 0; ; i++ {
+		raw, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, jsonarray.ErrEmpty) {
+				err = fmt.Errorf("%w: empty body", dixa.ErrTruncated)
+			}
+			return n, err
+		}
+		if buf, err = e.proj.Project(buf[:0], raw); err != nil {
+			return n, fmt.Errorf("record %d: %w", i, err)
+		}
+		id, rv := e.proj.Captured(0), e.proj.Captured(1)
+		if id == nil || string(id) == "null" {
+			return n, fmt.Errorf("record %d has no %q", i, e.st.KeyProperties[0])
+		}
+		at, err := strconv.ParseInt(string(rv), 10, 64)
+		if err != nil {
+			return n, fmt.Errorf("record %d: %q is not an integer timestamp", i, e.st.ReplicationKey)
+		}
+		if v, ok := e.edge[string(id)]; ok && v == at {
+			continue // written by the previous window
+		}
+		if at >= edgeFrom {
+			next[string(id)] = at
+		}
+		h := e.hash(id, rv)
+		if p.written.has(h) {
+			continue // written by a failed attempt
+		}
+		if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
+			return n, err
+		}
+		p.written.add(h)
+		n++
+	}
+	e.edge = next
+	return n, nil
+}
+
+func (e *exporter) hash(id, at []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.Write(id)
+	h.WriteByte('@')
+	h.Write(at)
+	return h.Sum64()
+}
+
+// writtenSet remembers 64-bit hashes of the records written for a window:
+// 8 bytes a record, searched only after an attempt failed.
+type writtenSet struct {
+	sorted, fresh []uint64
+}
+
+func (w *writtenSet) add(h uint64) { w.fresh = append(w.fresh, h) }
+
+func (w *writtenSet) has(h uint64) bool {
+	_, ok := slices.BinarySearch(w.sorted, h)
+	return ok
+}
+
+// seal makes the hashes added so far searchable.
+func (w *writtenSet) seal() {
+	w.sorted = append(w.sorted, w.fresh...)
+	slices.Sort(w.sorted)
+	w.fresh = w.fresh[:0]
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,206 @@
+package jsonarray
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// result is what a Decoder yields for an input: its elements (copied) and the
+// error that ended them.
+type result struct {
+	elems [][]byte
+	err   error
+}
+
+func decodeAll(d *Decoder) result {
+	var res result
+	for {
+		b, err := d.Next()
+		if err != nil {
+			res.err = err
+			return res
+		}
+		res.elems = append(res.elems, bytes.Clone(b))
+	}
+}
+
+func compact(t *testing.T, b []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatalf("json.Compact(%q): %v", b, err)
+	}
+	return buf.String()
+}
+
+func firstNonSpace(data []byte) int {
+	for i, c := range data {
+		if !isSpace(c) {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkErrClass checks that err is one of the documented errors, on one line.
+func checkErrClass(t *testing.T, err error) {
+	t.Helper()
+	if err == io.EOF {
+		return
+	}
+	if strings.ContainsAny(err.Error(), "\n\r") {
+		t.Errorf("error message is not one line: %q", err)
+	}
+	var se *SyntaxError
+	n := 0
+	for _, ok := range []bool{
+		errors.Is(err, ErrEmpty),
+		errors.Is(err, ErrNotArray),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &se),
+	} {
+		if ok {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("error %q (%T) matches %d error classes, want 1", err, err, n)
+	}
+	if errors.Is(err, ErrTrailingData) && se == nil {
+		t.Errorf("ErrTrailingData error %q is not a *SyntaxError", err)
+	}
+}
+
+// FuzzDecoder compares the Decoder with encoding/json: for every input that
+// json.Unmarshal accepts as a []json.RawMessage, the Decoder must yield the
+// same elements and then io.EOF; for every input it rejects, the Decoder must
+// fail too. Syntax errors must be reported with the message and at the byte
+// where encoding/json reports them. The input is also read one byte at a time
+// and through a tiny buffer, which must not change the outcome.
+func FuzzDecoder(f *testing.F) {
+	for _, s := range seedInputs {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkAgainstStd)
+}
+
+func checkAgainstStd(t *testing.T, data []byte) {
+	{
+		var want []json.RawMessage
+		stdErr := json.Unmarshal(data, &want)
+		i := firstNonSpace(data)
+		isArray := i >= 0 && data[i] == '['
+
+		got := decodeAll(NewDecoder(bytes.NewReader(data)))
+		checkErrClass(t, got.err)
+		for _, e := range got.elems {
+			if !json.Valid(e) {
+				t.Fatalf("yielded invalid JSON element %q", e)
+			}
+		}
+
+		switch {
+		case stdErr == nil && isArray:
+			if got.err != io.EOF {
+				t.Fatalf("encoding/json accepts %q, Decoder fails: %v", data, got.err)
+			}
+			if len(got.elems) != len(want) {
+				t.Fatalf("got %d elements, want %d", len(got.elems), len(want))
+			}
+			for i := range want {
+				if g, w := compact(t, got.elems[i]), compact(t, want[i]); g != w {
+					t.Fatalf("element %d: got %s, want %s", i, g, w)
+				}
+				if !bytes.Equal(got.elems[i], bytes.TrimSpace(want[i])) {
+					t.Fatalf("element %d is not the raw input: got %q, want %q", i, got.elems[i], want[i])
+				}
+			}
+		case got.err == io.EOF:
+			t.Fatalf("encoding/json rejects %q (%v), Decoder accepts it", data, stdErr)
+		case !isArray:
+			if i < 0 && !errors.Is(got.err, ErrEmpty) || i >= 0 && !errors.Is(got.err, ErrNotArray) {
+				t.Fatalf("non-array input %q: unexpected error %v", data, got.err)
+			}
+		default:
+			var stdSyn *json.SyntaxError
+			if !errors.As(stdErr, &stdSyn) {
+				t.Fatalf("encoding/json error %v (%T) for array input %q", stdErr, stdErr, data)
+			}
+			var se *SyntaxError
+			switch {
+			case errors.Is(got.err, io.ErrUnexpectedEOF):
+				// At the end of the input, encoding/json feeds its scanner a
+				// space, so it reports truncation inside a literal, a number
+				// or an escape as an invalid ' ' at the end.
+				atEnd := stdSyn.Offset == int64(len(data)) && strings.HasPrefix(stdSyn.Error(), "invalid character ' ' ")
+				if stdSyn.Error() != "unexpected end of JSON input" && !atEnd {
+					t.Fatalf("got %v, encoding/json reports %v", got.err, stdErr)
+				}
+			case errors.As(got.err, &se):
+				if se.Msg != stdSyn.Error() || se.Offset+1 != stdSyn.Offset {
+					t.Fatalf("got %v, encoding/json reports %q after %d bytes", got.err, stdSyn.Error(), stdSyn.Offset)
+				}
+				if errors.Is(got.err, ErrTrailingData) != strings.HasSuffix(se.Msg, "after top-level value") {
+					t.Fatalf("trailing data misclassified: %v", got.err)
+				}
+			default:
+				t.Fatalf("unexpected error %v for %q", got.err, data)
+			}
+		}
+
+		// The way the input is read must not matter.
+		for name, d := range map[string]*Decoder{
+			"OneByteReader": NewDecoder(iotest.OneByteReader(bytes.NewReader(data))),
+			"DataErrReader": newDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 3),
+			"buffer of 1":   newDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 1),
+		} {
+			other := decodeAll(d)
+			if !sameResult(got, other) {
+				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
+			}
+		}
+	}
+}
+
+func sameResult(a, b result) bool {
+	if len(a.elems) != len(b.elems) || a.err.Error() != b.err.Error() {
+		return false
+	}
+	for i := range a.elems {
+		if !bytes.Equal(a.elems[i], b.elems[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// seedInputs are added to the fuzz corpus in code; testdata/fuzz/FuzzDecoder
+// holds more, including the failures found while fuzzing.
+var seedInputs = []string{
+	``,
+	` `,
+	`[]`,
+	` [ ] `,
+	`[1]`,
+	`[1,2,3]`,
+	`[{"a":1},{"b":[true,false,null]}]`,
+	`[9007199254740993, -0.5e-10, 1E+2, 123456789012345678901234567890]`,
+	`["\ud83d\ude00 \u00e9 \"quoted\" \\ \/ \b\f\n\r\t"]`,
+	"[\"\xff\xfe invalid utf-8\"]",
+	`[1,]`,
+	`[1`,
+	`[{"a":"b`,
+	`[01]`,
+	`[NaN]`,
+	`[]x`,
+	`[1] [2]`,
+	`{"a":1}`,
+	`"string"`,
+	`null`,
+	`<html><body>502 Bad Gateway</body></html>`,
+}

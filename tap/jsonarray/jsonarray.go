@@ -1,0 +1,422 @@
+// Package jsonarray decodes one JSON array from a stream, one element at a
+// time, without holding the whole array in memory.
+//
+// It is made for bodies such as the ones of Dixa's Exports API: a single bare
+// JSON array, possibly hundreds of megabytes long, that may be cut off
+// mid-transfer. A [Decoder] reads the array from an [io.Reader] (typically an
+// HTTP response body) and hands out the raw bytes of one element at a time,
+// so memory use is bounded by the largest element, not by the body.
+//
+// The elements are returned as raw JSON, byte for byte as they appear in the
+// input: numbers are never converted to float64, so big integers such as
+// 9007199254740993 stay exact, and strings are not unescaped.
+//
+// The input is checked against the JSON grammar exactly as encoding/json
+// checks it (including its nesting limit of 10000 levels); as with
+// encoding/json, invalid UTF-8 inside strings is accepted and passed through.
+// The package is differentially fuzzed against encoding/json (FuzzDecoder).
+//
+// Errors are one line each and can be told apart with [errors.Is] and
+// [errors.As]:
+//
+//   - [ErrEmpty]: the body is empty or only whitespace.
+//   - [ErrNotArray]: the body holds something other than an array (an
+//     object, a string, HTML, ...); the message says what was found.
+//   - [io.ErrUnexpectedEOF] (as a [*TruncatedError]): the body ended before
+//     the closing ']'.
+//   - [*SyntaxError]: the array is not valid JSON; it gives the element index
+//     and the byte offset.
+//   - [ErrTrailingData] (also a [*SyntaxError]): something other than
+//     whitespace follows the closing ']'.
+//   - Any error of the underlying reader is returned wrapped, so that
+//     errors.Is(err, readErr) holds.
+package jsonarray
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+var (
+	// ErrNotArray is matched by the error returned when the body is not a
+	// JSON array.
+	ErrNotArray = errors.New("jsonarray: expected a JSON array")
+	// ErrEmpty is returned when the body is empty or holds only whitespace.
+	ErrEmpty = errors.New("jsonarray: empty body, expected a JSON array")
+	// ErrTrailingData is matched by the error returned when something other
+	// than whitespace follows the closing ']' of the array. That error is
+	// also a *SyntaxError.
+	ErrTrailingData = errors.New("jsonarray: data after the closing ']'")
+)
+
+// SyntaxError reports invalid JSON inside the array, or data after it.
+type SyntaxError struct {
+	// Msg describes the error in the words of encoding/json, e.g.
+	// "invalid character ']' looking for beginning of value".
+	Msg string
+	// Element is the zero-based index of the element being read when the
+	// error was found: the number of elements returned before it.
+	Element int
+	// Offset is the zero-based byte offset, in the stream, of the offending
+	// byte.
+	Offset int64
+
+	trailing bool
+}
+
+func (e *SyntaxError) Error() string {
+	if e.trailing {
+		return fmt.Sprintf("jsonarray: data after the closing ']' at byte offset %d: %s", e.Offset, e.Msg)
+	}
+	return fmt.Sprintf("jsonarray: invalid JSON in element %d at byte offset %d: %s", e.Element, e.Offset, e.Msg)
+}
+
+// Is reports whether target is ErrTrailingData and e is about data after the
+// array.
+func (e *SyntaxError) Is(target error) bool {
+	return e.trailing && target == ErrTrailingData
+}
+
+// TruncatedError reports that the stream ended before the closing ']' of
+// the array. It matches io.ErrUnexpectedEOF with errors.Is.
+type TruncatedError struct {
+	// Elements is the number of complete elements read before the end.
+	Elements int
+	// Offset is the length of the stream, in bytes.
+	Offset int64
+}
+
+func (e *TruncatedError) Error() string {
+	s := "s"
+	if e.Elements == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("jsonarray: body ended before the closing ']' after %d element%s (%d bytes read)", e.Elements, s, e.Offset)
+}
+
+// Unwrap returns io.ErrUnexpectedEOF.
+func (e *TruncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
+
+const (
+	defaultBufSize = 64 << 10
+	// maxDepth is the nesting limit of encoding/json, the array itself
+	// included.
+	maxDepth = 10000
+	// maxEmptyReads is how many reads returning no data and no error are
+	// tolerated in a row, as in bufio.
+	maxEmptyReads = 100
+	// snippetLen is how many bytes of a non-JSON body an error quotes.
+	snippetLen = 40
+)
+
+const (
+	stateStart = iota // nothing read yet
+	stateMore         // after an element: ',' or ']' comes next
+	stateDone         // after ']' and the end of the stream
+)
+
+// Decoder reads the elements of one JSON array from a stream. It holds one
+// buffer, 64 KiB to start with, which grows only to fit an element larger
+// than it; the rest of the stream is never kept.
+//
+// Create one with NewDecoder. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	r io.Reader
+	// buf[:len(buf)] holds the bytes read and not yet dropped; buf[0] is at
+	// offset base in the stream.
+	buf  []byte
+	base int64
+	pos  int // next byte to scan
+	mark int // first byte that must be kept when the buffer is refilled
+
+	state int
+	count int
+	err   error // sticky error, io.EOF once done
+	rerr  error // error of the last read, returned once the buffer is used up
+
+	stack []bool // open containers within the current element; true for an object
+}
+
+// NewDecoder returns a Decoder that reads a JSON array from r. It reads from r
+// in chunks of up to 64 KiB and may read past the array (to check that only
+// whitespace follows it).
+func NewDecoder(r io.Reader) *Decoder {
+	return newDecoderSize(r, defaultBufSize)
+}
+
+func newDecoderSize(r io.Reader, size int) *Decoder {
+	if size < 1 {
+		size = 1
+	}
+	return &Decoder{r: r, buf: make([]byte, 0, size)}
+}
+
+// Next returns the raw JSON bytes of the next element of the array, without
+// the surrounding whitespace and comma. It returns io.EOF after the closing
+// ']' when nothing but whitespace follows it.
+//
+// The returned slice points into the Decoder's buffer: it is only valid until
+// the next call of Next, which may overwrite it. Copy it (or decode it) to
+// keep it.
+//
+// Once Next has returned an error, it returns the same error on every later
+// call.
+func (d *Decoder) Next() ([]byte, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	b, err := d.next()
+	if err != nil {
+		d.err = err
+		return nil, err
+	}
+	return b, nil
+}
+
+// Count returns the number of elements returned so far by Next.
+func (d *Decoder) Count() int { return d.count }
+
+// InputOffset returns the offset in the stream just after the last byte
+// consumed: after the last element returned, or where an error was found.
+func (d *Decoder) InputOffset() int64 { return d.base + int64(d.pos) }
+
+func (d *Decoder) next() ([]byte, error) {
+	p := d.pos
+	d.mark = p
+	var c byte
+	var err error
+	switch d.state {
+	case stateDone:
+		return nil, io.EOF
+	case stateStart:
+		if c, p, err = d.skipSpace(p, true); err != nil {
+			if err == io.EOF {
+				return nil, ErrEmpty
+			}
+			return nil, d.readErr(err, "the start of the body")
+		}
+		if c != '[' {
+			return nil, d.notArray(p)
+		}
+		p++
+		if c, p, err = d.skipSpace(p, true); err != nil {
+			return nil, d.eofErr(err)
+		}
+		if c == ']' {
+			return nil, d.finish(p + 1)
+		}
+	case stateMore:
+		if c, p, err = d.skipSpace(p, true); err != nil {
+			return nil, d.eofErr(err)
+		}
+		switch c {
+		case ']':
+			return nil, d.finish(p + 1)
+		case ',':
+		default:
+			return nil, d.syntaxErr(c, p, "after array element")
+		}
+		if c, p, err = d.skipSpace(p+1, true); err != nil {
+			return nil, d.eofErr(err)
+		}
+	}
+	d.state = stateMore
+	d.mark = p
+	if p, err = d.scanValue(p); err != nil {
+		return nil, err
+	}
+	if c == '-' || '0' <= c && c <= '9' {
+		// The byte after a number has been read: report "01" or "0x10" as
+		// an error in this element rather than returning the "0" first.
+		if c := d.buf[p]; !isSpace(c) && c != ',' && c != ']' {
+			return nil, d.syntaxErr(c, p, "after array element")
+		}
+	}
+	d.pos = p
+	d.count++
+	return d.buf[d.mark:p:p], nil
+}
+
+// finish checks that only whitespace follows the closing ']' at p-1.
+func (d *Decoder) finish(p int) error {
+	c, p, err := d.skipSpace(p, true)
+	d.pos = p
+	switch {
+	case err == io.EOF:
+		d.state = stateDone
+		return io.EOF
+	case err != nil:
+		return d.readErr(err, "after the closing ']'")
+	}
+	e := d.syntaxErr(c, p, "after top-level value")
+	e.trailing = true
+	return e
+}
+
+// fill reads more data into the buffer, keeping buf[mark:] and moving it to
+// the front if needed; pos and mark are updated. It returns nil when at least
+// one byte was added, else the read error (io.EOF at the end of the stream).
+func (d *Decoder) fill() error {
+	if d.rerr != nil {
+		return d.rerr
+	}
+	if free := cap(d.buf) - len(d.buf); free == 0 || free < cap(d.buf)/4 {
+		keep := len(d.buf) - d.mark
+		dst := d.buf[:cap(d.buf)]
+		if keep > cap(d.buf)/2 {
+			dst = make([]byte, 2*cap(d.buf))
+		}
+		copy(dst, d.buf[d.mark:])
+		d.buf = dst[:keep]
+		d.base += int64(d.mark)
+		d.pos -= d.mark
+		d.mark = 0
+	}
+	for range maxEmptyReads {
+		free := d.buf[len(d.buf):cap(d.buf)]
+		n, err := d.r.Read(free)
+		if n < 0 || n > len(free) {
+			n, err = 0, fmt.Errorf("jsonarray: reader returned an invalid count %d", n)
+		}
+		d.buf = d.buf[:len(d.buf)+n]
+		if err != nil {
+			d.rerr = err
+		}
+		if n > 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	d.rerr = io.ErrNoProgress
+	return d.rerr
+}
+
+// more is called when p == len(d.buf). It reads more data and returns p,
+// adjusted for any move of the buffer. With discard, the bytes before p are
+// not needed any more.
+func (d *Decoder) more(p int, discard bool) (int, error) {
+	d.pos = p
+	if discard {
+		d.mark = p
+	}
+	err := d.fill()
+	return d.pos, err
+}
+
+// skipSpace returns the first byte at or after p that is not whitespace, and
+// its position.
+func (d *Decoder) skipSpace(p int, discard bool) (byte, int, error) {
+	for {
+		buf := d.buf
+		for ; p < len(buf); p++ {
+			if c := buf[p]; !isSpace(c) {
+				return c, p, nil
+			}
+		}
+		var err error
+		if p, err = d.more(p, discard); err != nil {
+			return 0, p, err
+		}
+	}
+}
+
+func isSpace(c byte) bool {
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+}
+
+// eofErr turns the error of a read inside the array into the error to
+// return.
+func (d *Decoder) eofErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		d.pos = len(d.buf)
+		return &TruncatedError{Elements: d.count, Offset: d.base + int64(len(d.buf))}
+	}
+	return d.readErr(err, fmt.Sprintf("element %d", d.count))
+}
+
+func (d *Decoder) readErr(err error, where string) error {
+	return fmt.Errorf("jsonarray: reading %s at byte offset %d: %w", where, d.base+int64(len(d.buf)), err)
+}
+
+func (d *Decoder) syntaxErr(c byte, p int, context string) *SyntaxError {
+	d.pos = p
+	return &SyntaxError{
+		Msg:     "invalid character " + quoteChar(c) + " " + context,
+		Element: d.count,
+		Offset:  d.base + int64(p),
+	}
+}
+
+// quoteChar formats c as encoding/json does in its syntax errors.
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// notArray returns the error for a body whose first non-space byte, at p, is
+// not '['.
+func (d *Decoder) notArray(p int) error {
+	d.pos = p
+	d.mark = p
+	// Read a little more so that the error can tell what the body holds.
+	for len(d.buf)-p <= snippetLen && d.fill() == nil {
+		p = d.pos
+	}
+	b := d.buf[p:]
+	var found string
+	switch c := b[0]; {
+	case c == '{':
+		found = "an object"
+	case c == '"':
+		found = "a string"
+	case c == '-' || '0' <= c && c <= '9':
+		found = "a number"
+	case hasWord(b, "true") || hasWord(b, "false"):
+		found = "a boolean"
+	case hasWord(b, "null"):
+		found = "null"
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		found = "a UTF-8 byte order mark"
+	case c == '<':
+		found = "HTML or XML: " + snippet(b)
+	default:
+		found = "text that is not JSON: " + snippet(b)
+	}
+	return fmt.Errorf("%w, found %s", ErrNotArray, found)
+}
+
+// hasWord reports whether b starts with the literal w, not followed by a
+// letter or digit.
+func hasWord(b []byte, w string) bool {
+	if len(b) < len(w) || string(b[:len(w)]) != w {
+		return false
+	}
+	if len(b) == len(w) {
+		return true
+	}
+	c := b[len(w)]
+	return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_')
+}
+
+// snippet quotes the start of b, on one line.
+func snippet(b []byte) string {
+	if len(b) <= snippetLen {
+		return strconv.Quote(string(b))
+	}
+	n := snippetLen
+	for n > snippetLen-utf8.UTFMax && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return strconv.Quote(string(b[:n])) + "..."
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package jsonarray
+
+const raceEnabled = false
