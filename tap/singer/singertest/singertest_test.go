@@ -36,4 +36,3 @@ func TestParseRejectsWhatTargetsReject(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
-
