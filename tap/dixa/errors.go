@@ -92,8 +92,11 @@ func oneLine(s string, max int) string {
 	return s
 }
 
-// ParseRetryAfter reads a Retry-After header: seconds or an HTTP date.
-// It reports false for an absent or unreadable value.
+// maxParsedRetryAfter bounds what ParseRetryAfter returns.
+const maxParsedRetryAfter = 24 * time.Hour
+
+// ParseRetryAfter reads a Retry-After header: seconds or an HTTP date,
+// at most a day ahead. It reports false for an absent or unreadable value.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -103,18 +106,11 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
+		return min(time.Duration(min(secs, int64(maxParsedRetryAfter/time.Second)))*time.Second, maxParsedRetryAfter), true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return 0, false
 	}
-	d := t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
-	return d, true
+	return min(max(t.Sub(now), 0), maxParsedRetryAfter), true
 }

@@ -49,17 +49,27 @@ type Stats struct {
 	// outcome (except 401s, which are answered before the endpoint is
 	// reached).
 	Requests map[string]int64 `json:"requests"`
-	// RateLimited counts the requests answered 429.
+	// RateLimited counts the requests the rate limiter answered 429
+	// (injected 429s are counted in Faults).
 	RateLimited map[string]int64 `json:"rate_limited"`
-	// OK counts the requests answered 200.
+	// OK counts the requests answered 200 with a complete body, slow ones
+	// included (and those whose client went away); truncated ones are not.
 	OK map[string]int64 `json:"ok"`
+	// Faults counts the injected faults of both endpoints by kind
+	// ([FaultRateLimit], [FaultServerError], [FaultTruncate], [FaultSlow],
+	// [FaultReset]); see [Faults].
+	Faults map[string]int64 `json:"faults"`
 }
 
-// newStats returns zeroed counters for both export endpoints.
+// newStats returns zeroed counters for both export endpoints and every
+// fault kind.
 func newStats() Stats {
-	st := Stats{Requests: map[string]int64{}, RateLimited: map[string]int64{}, OK: map[string]int64{}}
+	st := Stats{Requests: map[string]int64{}, RateLimited: map[string]int64{}, OK: map[string]int64{}, Faults: map[string]int64{}}
 	for _, n := range []string{ConversationExport, MessageExport} {
 		st.Requests[n], st.RateLimited[n], st.OK[n] = 0, 0, 0
+	}
+	for _, k := range faultKinds {
+		st.Faults[k] = 0
 	}
 	return st
 }
@@ -84,6 +94,9 @@ func (s *Server) Stats() Stats {
 	}
 	for k, v := range s.stats.OK {
 		st.OK[k] = v
+	}
+	for k, v := range s.stats.Faults {
+		st.Faults[k] = v
 	}
 	return st
 }

@@ -50,12 +50,14 @@ var (
 	}
 )
 
-// exportHandler serves ep: rate limit, parameter validation, then the
-// matching records as a bare JSON array in a deterministic shuffled order.
-// The caller has already authenticated the request.
+// exportHandler serves ep: rate limit, injected faults, parameter
+// validation, then the matching records as a bare JSON array in a
+// deterministic shuffled order. The caller has already authenticated the
+// request.
 func (s *Server) exportHandler(ep exportEndpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.count(func(st *Stats) { st.Requests[ep.name]++ })
+		var n int64 // index of this request among the endpoint's
+		s.count(func(st *Stats) { n = st.Requests[ep.name]; st.Requests[ep.name]++ })
 		if s.opts.MinuteSeconds > 0 {
 			window := time.Duration(s.opts.MinuteSeconds * float64(time.Second))
 			if !s.limits.allow(s.opts.Token+"\x00"+ep.name, ep.limit, window, s.now()) {
@@ -64,19 +66,39 @@ func (s *Server) exportHandler(ep exportEndpoint) http.HandlerFunc {
 				return
 			}
 		}
+		fault, frng := s.opts.Faults.pick(ep.name, n)
+		switch fault {
+		case FaultRateLimit:
+			s.countFault(fault)
+			s.injectRateLimit(w, frng)
+			return
+		case FaultServerError:
+			s.countFault(fault)
+			injectServerError(w, n, frng)
+			return
+		case FaultReset:
+			s.countFault(fault)
+			resetConn(w)
+			return
+		}
 		after, before, err := exportWindow(ep, r.URL.Query())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
 			return
 		}
 		recs := s.window(ep.records(s.data), after, before)
-		s.count(func(st *Stats) { st.OK[ep.name]++ })
+		if fault != "" {
+			s.countFault(fault)
+		}
+		if fault != FaultTruncate {
+			s.count(func(st *Stats) { st.OK[ep.name]++ })
+		}
 		rng := rand.New(rand.NewPCG(uint64(s.opts.Seed)^nameHash(ep.name), uint64(after)*0x9e3779b97f4a7c15^uint64(before)))
 		order := rng.Perm(len(recs))
 
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		bw := bufio.NewWriterSize(w, 64<<10)
+		bw := bufio.NewWriterSize(s.faultyBody(w, r, fault, frng, arrayLen(recs)), 64<<10)
 		_ = bw.WriteByte('[')
 		for i, j := range order {
 			if i > 0 {
@@ -89,6 +111,15 @@ func (s *Server) exportHandler(ep exportEndpoint) http.HandlerFunc {
 		_, _ = bw.WriteString("]\n")
 		_ = bw.Flush()
 	}
+}
+
+// arrayLen returns the length of the JSON array of recs, from '[' to ']'.
+func arrayLen(recs []record) int64 {
+	n := int64(2 + max(len(recs)-1, 0))
+	for _, r := range recs {
+		n += int64(len(r.json))
+	}
+	return n
 }
 
 // exportWindow validates the query of an export request and returns its

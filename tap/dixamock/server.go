@@ -20,6 +20,11 @@
 //	GET /_stats                                     request counters
 //
 // These need no authentication. Everything else answers 404.
+//
+// With [Options].Faults, a deterministic fraction of export requests fail
+// as Dixa, its proxies and networks do: 429s (with or without Retry-After),
+// 5xx (JSON or a proxy's HTML), bodies cut off mid-array, bodies that stall,
+// and connections reset without a response. /_stats counts them.
 package dixamock
 
 import (
@@ -58,10 +63,14 @@ type Options struct {
 	// limits: conversation_export allows 10 and message_export 3 requests
 	// per token in any span this long. 0 disables rate limiting.
 	MinuteSeconds float64
+	// Faults makes a fraction of export requests fail; the zero value
+	// injects none.
+	Faults Faults
 }
 
 // Validate reports whether the options can be served: End must be after
-// Start, Conversations and MinuteSeconds must not be negative.
+// Start, Conversations and MinuteSeconds must not be negative, Faults must
+// be valid (see [Faults.Validate]).
 func (o Options) Validate() error {
 	switch {
 	case o.Start.IsZero() || o.End.IsZero():
@@ -73,7 +82,7 @@ func (o Options) Validate() error {
 	case o.MinuteSeconds < 0:
 		return errors.New("dixamock: MinuteSeconds must not be negative")
 	}
-	return nil
+	return o.Faults.Validate()
 }
 
 // Truth is the replication truth of one record: what a correct client
@@ -101,8 +110,7 @@ type Server struct {
 
 // route is one entry of the routing table: the extension point for more of
 // Dixa's surface (for instance the dev.dixa.io lists, which authenticate
-// with the raw token and page with {"data":[...],"meta":{"next":...}}) and
-// for fault injection, which can wrap handler.
+// with the raw token and page with {"data":[...],"meta":{"next":...}}).
 type route struct {
 	method  string
 	auth    func(s *Server, r *http.Request) bool // nil: no authentication

@@ -149,7 +149,8 @@ func TestRateLimit(t *testing.T) {
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"requests":{"conversation_export":23,"message_export":9},
 		"rate_limited":{"conversation_export":3,"message_export":3},
-		"ok":{"conversation_export":20,"message_export":6}}`, string(body))
+		"ok":{"conversation_export":20,"message_export":6},
+		"faults":{"rate_limit":0,"server_error":0,"truncate":0,"slow":0,"reset":0}}`, string(body))
 }
 
 func TestRateLimitRealClock(t *testing.T) {

@@ -1,0 +1,197 @@
+package tap
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/tap-dixa/tap-dixa/tap/config"
+	"github.com/tap-dixa/tap-dixa/tap/dixa"
+	"github.com/tap-dixa/tap-dixa/tap/singer"
+	"github.com/tap-dixa/tap-dixa/tap/singer/singertest"
+)
+
+// script answers export requests: fn gets the request's window bounds and
+// its index among requests, and returns the status and body.
+type script struct {
+	mu    sync.Mutex
+	n     int
+	fn    func(n int, after, before int64) (int, io.Reader)
+	calls []string
+}
+
+func (s *script) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	n := s.n
+	s.n++
+	s.mu.Unlock()
+	after, _ := strconv.ParseInt(r.URL.Query().Get("updated_after"), 10, 64)
+	before, _ := strconv.ParseInt(r.URL.Query().Get("updated_before"), 10, 64)
+	status, body := s.fn(n, after, before)
+	s.mu.Lock()
+	s.calls = append(s.calls, fmt.Sprintf("%d %s", status, time.Now().UTC().Format(time.TimeOnly)))
+	s.mu.Unlock()
+	return &http.Response{StatusCode: status, Body: io.NopCloser(body), Header: http.Header{}, Request: r}, nil
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// records returns conversations at the given hours after t0.
+func records(hours ...int) []string {
+	var out []string
+	for _, h := range hours {
+		out = append(out, fmt.Sprintf(`{"id":%d,"updated_at":%d}`, 1000+h, t0.Add(time.Duration(h)*time.Hour).UnixMilli()))
+	}
+	return out
+}
+
+func array(recs []string) io.Reader { return strings.NewReader("[" + strings.Join(recs, ",") + "]") }
+
+// inWindow keeps the records inside Dixa's answer to (after, before).
+func inWindow(recs []string, after, before int64) []string {
+	var out []string
+	for _, r := range recs {
+		i := strings.Index(r, `"updated_at":`)
+		at, _ := strconv.ParseInt(strings.TrimSuffix(r[i+len(`"updated_at":`):], "}"), 10, 64)
+		if at > after && at < before {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func runSync(t *testing.T, sc *script, days int, maxRetries int) (*singertest.Output, string, error) {
+	t.Helper()
+	client, err := dixa.NewClient("tok",
+		dixa.WithHTTPClient(&http.Client{Transport: sc}),
+		dixa.WithBaseURL(dixa.Exports, "http://127.0.0.1:1"),
+		dixa.WithRateLimit("/v1/conversation_export", rate.Limit(10.0/60)))
+	require.NoError(t, err)
+	var out, logs bytes.Buffer
+	cfg := &config.Config{StartDate: t0, EndDate: t0.AddDate(0, 0, days), Window: time.Duration(days) * 24 * time.Hour,
+		ConversationsPerMinute: 10, MaxRetries: maxRetries}
+	st := Streams[0]
+	spec, err := st.Spec()
+	require.NoError(t, err)
+	s := &Sync{Config: cfg, Client: client, Out: singer.NewWriter(&out), State: singer.NewState(),
+		Log: NewLogger(&logs, Info), Now: time.Now}
+	err = s.Run(t.Context(), []Selected{{Stream: st, Spec: spec, Schema: spec.Schema}})
+	require.NoError(t, s.Out.Flush())
+	return singertest.Check(t, out.Bytes()), logs.String(), err
+}
+
+func ids(o *singertest.Output) map[string]int {
+	m := map[string]int{}
+	for _, id := range o.Field("conversations", "id") {
+		m[id]++
+	}
+	return m
+}
+
+func TestRetriedWindowWritesEachRecordOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		all := records(1, 5, 9, 13, 17, 21)
+		sc := &script{fn: func(n int, after, before int64) (int, io.Reader) {
+			switch n {
+			case 0:
+				return 503, strings.NewReader(`{"message":"Internal error"}`)
+			case 1: // cut off after three records
+				return 200, io.MultiReader(strings.NewReader("["+strings.Join(all[:3], ",")+`,{"id":`), failingReader{io.ErrUnexpectedEOF})
+			case 2:
+				return 429, strings.NewReader(`{"message":"API limit has been reached"}`)
+			}
+			rev := append([]string(nil), all...)
+			for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+				rev[i], rev[j] = rev[j], rev[i]
+			}
+			return 200, array(rev) // a different order this time
+		}}
+		began := time.Now()
+		o, logs, err := runSync(t, sc, 1, 8)
+		require.NoError(t, err, logs)
+		got := ids(o)
+		assert.Len(t, got, 6)
+		for id, n := range got {
+			assert.Equal(t, 1, n, "id %s written %d times", id, n)
+		}
+		assert.Len(t, sc.calls, 4)
+		assert.Equal(t, 3, strings.Count(logs, "WARNING conversations: window"), logs)
+		assert.Contains(t, logs, "attempt 3 failed: GET http://127.0.0.1:1/v1/conversation_export?")
+		// 429 waits at least the endpoint's pacing interval (6 s at 10/min).
+		assert.GreaterOrEqual(t, time.Since(began), 6*time.Second)
+		assert.JSONEq(t, `{"bookmarks":{"conversations":{"updated_at":1704153600000}},"currently_syncing":null}`, string(o.LastState()))
+	})
+}
+
+func TestWindowThatKeepsFailingIsSplit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var all []int
+		for h := 0; h < 96; h += 5 {
+			all = append(all, h)
+		}
+		recs := records(all...)
+		sc := &script{fn: func(n int, after, before int64) (int, io.Reader) {
+			if time.Duration(before-after)*time.Millisecond > 25*time.Hour {
+				return 504, strings.NewReader("<html>Gateway Timeout</html>")
+			}
+			return 200, array(inWindow(recs, after, before))
+		}}
+		o, logs, err := runSync(t, sc, 4, 8)
+		require.NoError(t, err, logs)
+		got := ids(o)
+		assert.Len(t, got, len(recs))
+		for id, n := range got {
+			assert.Equal(t, 1, n, "id %s", id)
+		}
+		assert.Equal(t, 3, strings.Count(logs, "splitting it"), "4 days → 2 × 2 days → 4 × 1 day: %s", logs)
+		var marks []string
+		for _, st := range o.States {
+			marks = append(marks, string(st))
+		}
+		day := func(d int) string { return strconv.FormatInt(t0.AddDate(0, 0, d).UnixMilli(), 10) }
+		for d := 1; d <= 4; d++ {
+			assert.Contains(t, strings.Join(marks, "\n"), `"updated_at":`+day(d), "a STATE after each 1-day piece")
+		}
+	})
+}
+
+func TestGivesUpAfterMaxRetriesWithoutAdvancing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sc := &script{fn: func(int, int64, int64) (int, io.Reader) {
+			return 500, strings.NewReader(`{"message":"Internal error"}`)
+		}}
+		o, logs, err := runSync(t, sc, 1, 2)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "conversations: window 2024-01-01T00:00:00Z..2024-01-02T00:00:00Z: GET")
+		assert.Contains(t, err.Error(), "500 Internal error (gave up after 3 attempts)")
+		assert.Len(t, sc.calls, 3, logs)
+		assert.JSONEq(t, `{"bookmarks":{},"currently_syncing":"conversations"}`, string(o.LastState()))
+	})
+}
+
+func TestNoRetryOnBadRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sc := &script{fn: func(int, int64, int64) (int, io.Reader) {
+			return 400, strings.NewReader(`{"message":"Invalid query parameters"}`)
+		}}
+		_, _, err := runSync(t, sc, 1, 8)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "400 Invalid query parameters")
+		assert.Len(t, sc.calls, 1)
+	})
+}
