@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -49,7 +50,9 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 		}, st.KeyProperties[0], st.ReplicationKey),
 		interval: time.Duration(float64(time.Minute) / st.PerMinute(s.Config)),
 		seed:     maphash.MakeSeed(),
+		count:    newCounter(s.Log, st.Name),
 	}
+	defer ex.count.flush()
 	var queue []pending
 	for _, w := range Windows(start, end, s.Config.Window) {
 		queue = append(queue, pending{Window: w})
@@ -87,6 +90,7 @@ type exporter struct {
 	proj     *record.Projector
 	interval time.Duration // the endpoint's pacing
 	seed     maphash.Seed
+	count    *counter
 	// edge holds the ids and replication values of the last window's
 	// records on its upper edge, which the next query may return again.
 	edge map[string]int64
@@ -145,7 +149,7 @@ func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error
 func splittable(err error) bool {
 	var er *dixa.ErrorResponse
 	if errors.As(err, &er) {
-		return er.Response.StatusCode >= 500 || er.Response.StatusCode == 408
+		return er.Response.StatusCode >= 500 || er.Response.StatusCode == http.StatusRequestTimeout
 	}
 	var rl *dixa.RateLimitError
 	return !errors.As(err, &rl)
@@ -205,6 +209,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			return n, err
 		}
 		p.written.add(h)
+		e.count.add(1)
 		n++
 	}
 	e.edge = next

@@ -7,10 +7,18 @@
 //	          [--conversations 2000] [--start 2024-01-01] [--end 2024-07-01]
 //	          [--after-inclusive] [--before-inclusive] [--minute-seconds 60]
 //	          [--url-file PATH]
+//	          [--fault-seed 1] [--fault-429 F] [--fault-retry-after D] [--fault-5xx F]
+//	          [--fault-truncate F] [--fault-slow F] [--fault-slow-for 2s] [--fault-reset F]
 //
 // Once listening it prints the base URL as the only line on stdout (and
 // writes it to --url-file, atomically, if given) and a summary on stderr. It
-// stops gracefully on SIGINT or SIGTERM. See package dixamock for the
+// stops gracefully on SIGINT or SIGTERM.
+//
+// The --fault-* flags make a deterministic fraction F (0 to 1; their sum at
+// most 1) of export requests fail, to test a client's retries: 429s (with
+// Retry-After if --fault-retry-after is set), 5xx, bodies cut off mid-array,
+// bodies that stall for --fault-slow-for, connections reset without a
+// response. See dixamock.Faults. See package dixamock for the
 // endpoints, including /_truth/conversations, /_truth/messages and /_stats.
 package main
 
@@ -72,6 +80,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "dixa-mock: listening on %s (%d conversations, %d messages)\n",
 		url, len(srv.Conversations()), len(srv.Messages()))
+	if f := opts.Faults; f.Enabled() {
+		fmt.Fprintf(stderr, "dixa-mock: injecting faults (seed %d): 429 %g, 5xx %g, truncate %g, slow %g for %s, reset %g\n",
+			f.Seed, f.RateLimit, f.ServerError, f.Truncate, f.Slow, f.SlowFor, f.Reset)
+	}
 	fmt.Fprintln(stdout, url)
 
 	select {
@@ -105,6 +117,15 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 	fs.BoolVar(&opts.BeforeInclusive, "before-inclusive", false, "*_before filters match records at exactly that time")
 	fs.Float64Var(&opts.MinuteSeconds, "minute-seconds", 60, "length of the rate-limit minute in seconds; 0 disables rate limits")
 	fs.StringVar(&urlFile, "url-file", "", "write the base URL to this file once listening")
+	f := &opts.Faults
+	fs.Int64Var(&f.Seed, "fault-seed", 1, "seed of the sequence of injected faults")
+	fs.Float64Var(&f.RateLimit, "fault-429", 0, "fraction of export requests answered 429")
+	fs.DurationVar(&f.RetryAfter, "fault-retry-after", 0, "Retry-After of injected 429s (seconds or HTTP-date, alternately); 0 for none")
+	fs.Float64Var(&f.ServerError, "fault-5xx", 0, "fraction of export requests answered 500, 502, 503 or 504")
+	fs.Float64Var(&f.Truncate, "fault-truncate", 0, "fraction of export responses cut off mid-body")
+	fs.Float64Var(&f.Slow, "fault-slow", 0, "fraction of export responses that stall mid-body")
+	fs.DurationVar(&f.SlowFor, "fault-slow-for", 2*time.Second, "how long slow responses stall")
+	fs.Float64Var(&f.Reset, "fault-reset", 0, "fraction of export requests whose connection is reset without a response")
 
 	if err = fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -121,10 +142,36 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 	if opts.End, err = parseDate(*end); err != nil {
 		return opts, "", "", fmt.Errorf("--end: %w", err)
 	}
+	if err = checkFaults(opts.Faults); err != nil {
+		return opts, "", "", err
+	}
 	if err = opts.Validate(); err != nil {
 		return opts, "", "", errors.New(strings.TrimPrefix(err.Error(), "dixamock: "))
 	}
 	return opts, addr, urlFile, nil
+}
+
+// checkFaults validates the --fault-* flags, naming them in errors.
+func checkFaults(f dixamock.Faults) error {
+	sum := 0.0
+	for _, fr := range []struct {
+		flag string
+		v    float64
+	}{{"fault-429", f.RateLimit}, {"fault-5xx", f.ServerError}, {"fault-truncate", f.Truncate}, {"fault-slow", f.Slow}, {"fault-reset", f.Reset}} {
+		if !(fr.v >= 0 && fr.v <= 1) {
+			return fmt.Errorf("--%s must be a fraction from 0 to 1, not %v", fr.flag, fr.v)
+		}
+		sum += fr.v
+	}
+	switch {
+	case sum > 1+1e-9:
+		return fmt.Errorf("the --fault-* fractions sum to %.4g; at most 1 is allowed", sum)
+	case f.RetryAfter < 0:
+		return errors.New("--fault-retry-after must not be negative")
+	case f.SlowFor < 0:
+		return errors.New("--fault-slow-for must not be negative")
+	}
+	return nil
 }
 
 // parseDate parses yyyy-mm-dd (UTC midnight) or RFC3339.

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixamock"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
@@ -109,6 +111,14 @@ func TestRunBadUsage(t *testing.T) {
 		{"--start", "2024-02-01", "--end", "2024-01-01"},
 		{"--minute-seconds", "-1"},
 		{"extra"},
+		{"--fault-429", "0.6", "--fault-5xx", "0.3", "--fault-reset", "0.2"},
+		{"--fault-truncate", "1.5"},
+		{"--fault-slow", "-0.1"},
+		{"--fault-reset", "NaN"},
+		{"--fault-5xx", "lots"},
+		{"--fault-retry-after", "soon"},
+		{"--fault-retry-after", "-1s"},
+		{"--fault-slow-for", "-2s"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
@@ -130,5 +140,72 @@ func TestRunHelp(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "--url-file") {
 		t.Errorf("usage %q", stdout.String())
+	}
+}
+
+func TestFaultFlags(t *testing.T) {
+	opts, _, _, err := parseFlags([]string{"--fault-seed", "9", "--fault-429", "0.1", "--fault-retry-after", "1500ms",
+		"--fault-5xx=0.2", "--fault-truncate", "0.3", "--fault-slow", "0.1", "--fault-reset", "0.3"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dixamock.Faults{Seed: 9, RateLimit: 0.1, RetryAfter: 1500 * time.Millisecond, ServerError: 0.2,
+		Truncate: 0.3, Slow: 0.1, SlowFor: 2 * time.Second, Reset: 0.3}
+	if opts.Faults != want {
+		t.Errorf("faults %+v, want %+v", opts.Faults, want)
+	}
+
+	opts, _, _, err = parseFlags(nil, io.Discard)
+	if err != nil || opts.Faults.Enabled() {
+		t.Errorf("faults on by default: %+v, %v", opts.Faults, err)
+	}
+
+	_, _, _, err = parseFlags([]string{"--fault-429", "0.6", "--fault-5xx", "0.3", "--fault-reset", "0.2"}, io.Discard)
+	if err == nil || err.Error() != "the --fault-* fractions sum to 1.1; at most 1 is allowed" {
+		t.Errorf("error %v", err)
+	}
+	_, _, _, err = parseFlags([]string{"--fault-truncate", "2"}, io.Discard)
+	if err == nil || err.Error() != "--fault-truncate must be a fraction from 0 to 1, not 2" {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestRunInjectsFaults(t *testing.T) {
+	urlFile := filepath.Join(t.TempDir(), "url")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--url-file", urlFile, "--conversations", "10", "--minute-seconds", "0",
+			"--fault-5xx", "1"}, &stdout, &stderr)
+	}()
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(urlFile); err == nil {
+			url = strings.TrimSpace(string(b))
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no url file after 10s: %s", stderr.String())
+		}
+	}
+	for _, want := range []int{500, 502, 503, 504, 500} {
+		req, _ := http.NewRequest(http.MethodGet, url+"/v1/conversation_export?updated_after=2024-01-01&updated_before=2024-01-20", nil)
+		req.Header.Set("Authorization", "Bearer demo-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("status %d, want %d", resp.StatusCode, want)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "dixa-mock: injecting faults (seed 1): 429 0, 5xx 1, truncate 0, slow 0 for 2s, reset 0\n") {
+		t.Errorf("stderr %q", stderr.String())
 	}
 }

@@ -281,7 +281,7 @@ func TestSignalStopsWithSafeState(t *testing.T) {
 		}
 		_ = cmd.Wait()
 		require.False(t, sent.IsZero())
-		assert.Less(t, time.Since(sent), 2*time.Second, "stops promptly")
+		assert.Less(t, time.Since(sent), time.Second, "stops within a second")
 		assert.Equal(t, 128+int(sig), cmd.ProcessState.ExitCode())
 		o := singertest.Check(t, out.Bytes())
 		assert.Contains(t, string(o.LastState()), `"conversations":{"updated_at":1709251200000}`)

@@ -198,7 +198,7 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 	if err != nil {
 		return err
 	}
-	client, err := newClient(cfg, env.HTTPClient)
+	client, err := newClient(cfg, env.HTTPClient, dixa.WithObserver(log.RequestMetric))
 	if err != nil {
 		return &usageError{err}
 	}
@@ -217,7 +217,7 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 	return err
 }
 
-func newClient(cfg *config.Config, hc *http.Client) (*dixa.Client, error) {
+func newClient(cfg *config.Config, hc *http.Client, extra ...dixa.Option) (*dixa.Client, error) {
 	if hc == nil {
 		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
@@ -235,7 +235,7 @@ func newClient(cfg *config.Config, hc *http.Client) (*dixa.Client, error) {
 	for _, s := range tap.Streams {
 		opts = append(opts, dixa.WithRateLimit(s.Path, rate.Limit(s.PerMinute(cfg)/60)))
 	}
-	return dixa.NewClient(cfg.APIToken, opts...)
+	return dixa.NewClient(cfg.APIToken, append(opts, extra...)...)
 }
 
 func readFile(what, path string) ([]byte, error) {

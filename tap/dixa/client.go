@@ -43,6 +43,20 @@ type Client struct {
 	limits    map[string]rate.Limit // by endpoint path
 	limiters  map[string]*rate.Limiter
 	timeout   time.Duration
+	observe   func(Observation)
+}
+
+// Observation describes one finished request, for metrics.
+type Observation struct {
+	Path     string        // the endpoint path, e.g. /v1/message_export
+	Status   int           // HTTP status, 0 when no response came
+	Duration time.Duration // until the response headers arrived
+	Err      error         // nil for a 200
+}
+
+// WithObserver calls fn after every request with its outcome.
+func WithObserver(fn func(Observation)) Option {
+	return func(c *Client) error { c.observe = fn; return nil }
 }
 
 // Option configures a Client.
@@ -161,7 +175,18 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	body := newIdleBody(nil, rctx, cancel, c.timeout)
+	began := time.Now()
 	resp, err := c.http.Do(req)
+	if c.observe != nil {
+		o := Observation{Path: path, Duration: time.Since(began), Err: err}
+		if resp != nil {
+			o.Status = resp.StatusCode
+		}
+		if err == nil && resp.StatusCode != http.StatusOK {
+			o.Err = errors.New(resp.Status)
+		}
+		c.observe(o)
+	}
 	if err != nil {
 		body.Close()
 		if errors.Is(context.Cause(rctx), ErrStalled) {

@@ -167,17 +167,17 @@ func TestErrorsAreTypedCappedAndRedacted(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/401":
-			w.WriteHeader(401)
+			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = io.WriteString(w, `{"message":"Invalid or missing credentials"}`)
 		case "/400":
-			w.WriteHeader(400)
+			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `{"message":"bad token `+token+`\nsecond line"}`)
 		case "/502":
-			w.WriteHeader(502)
+			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, "<html><body>\n<h1>502 Bad Gateway</h1>"+big+"</body></html>")
 		case "/429":
 			w.Header().Set("Retry-After", "3")
-			w.WriteHeader(429)
+			w.WriteHeader(http.StatusTooManyRequests)
 		}
 	}))
 	defer srv.Close()
@@ -253,7 +253,7 @@ func (rt *roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	rt.mu.Lock()
 	rt.times[r.URL.Path] = append(rt.times[r.URL.Path], time.Now())
 	rt.mu.Unlock()
-	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("[]")), Request: r, Header: http.Header{}}, nil
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader("[]")), Request: r, Header: http.Header{}}, nil
 }
 
 // Requests are spaced evenly at each endpoint's rate, endpoints paced

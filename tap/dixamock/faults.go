@@ -84,7 +84,7 @@ func (f Faults) Validate() error {
 	}
 	switch {
 	case sum > 1+sumTolerance:
-		return fmt.Errorf("dixamock: the Faults fractions sum to %v, more than 1", sum)
+		return fmt.Errorf("dixamock: the Faults fractions sum to %.4g, more than 1", sum)
 	case f.RetryAfter < 0:
 		return errors.New("dixamock: Faults.RetryAfter must not be negative")
 	case f.SlowFor < 0:

@@ -119,7 +119,7 @@ func (g *goccyDecoder) Next() ([]byte, error) {
 		}
 		return nil, err
 	}
-	if _, err := g.dec.Token(); err != io.EOF {
+	if _, err := g.dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.Join(ErrTrailingData, err)
 	}
 	g.state = stateDone

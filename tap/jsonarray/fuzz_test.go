@@ -106,7 +106,7 @@ func checkAgainstStd(t *testing.T, data []byte) {
 
 		switch {
 		case stdErr == nil && isArray:
-			if got.err != io.EOF {
+			if !errors.Is(got.err, io.EOF) {
 				t.Fatalf("encoding/json accepts %q, Decoder fails: %v", data, got.err)
 			}
 			if len(got.elems) != len(want) {

@@ -193,7 +193,7 @@ func (d *Decoder) next() ([]byte, error) {
 		return nil, io.EOF
 	case stateStart:
 		if c, p, err = d.skipSpace(p, true); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil, ErrEmpty
 			}
 			return nil, d.readErr(err, "the start of the body")
@@ -245,7 +245,7 @@ func (d *Decoder) finish(p int) error {
 	c, p, err := d.skipSpace(p, true)
 	d.pos = p
 	switch {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		d.state = stateDone
 		return io.EOF
 	case err != nil:
@@ -332,7 +332,7 @@ func isSpace(c byte) bool {
 // eofErr turns the error of a read inside the array into the error to
 // return.
 func (d *Decoder) eofErr(err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		d.pos = len(d.buf)
 		return &TruncatedError{Elements: d.count, Offset: d.base + int64(len(d.buf))}
 	}

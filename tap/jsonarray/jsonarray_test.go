@@ -58,7 +58,7 @@ func TestValidArrays(t *testing.T) {
 			if d.Count() != len(tt.want) {
 				t.Errorf("%q: Count() = %d, want %d", tt.in, d.Count(), len(tt.want))
 			}
-			if _, err := d.Next(); err != io.EOF {
+			if _, err := d.Next(); !errors.Is(err, io.EOF) {
 				t.Errorf("%q: Next after io.EOF returned %v", tt.in, err)
 			}
 		}

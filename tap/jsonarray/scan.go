@@ -32,7 +32,6 @@ value: // c == buf[p] is the first byte of a value.
 		if p, err = d.scanString(p + 1); err != nil {
 			goto fail
 		}
-		buf = d.buf
 	case c == '{' || c == '[':
 		if len(stack)+1 >= maxDepth {
 			err = d.syntaxErr(c, p, "exceeded max depth")
@@ -60,7 +59,6 @@ value: // c == buf[p] is the first byte of a value.
 		if p, err = d.scanNumber(p); err != nil {
 			goto fail
 		}
-		buf = d.buf
 	case c == 't':
 		p, err = d.scanLiteral(p, "true")
 	case c == 'f':
@@ -95,8 +93,6 @@ end: // A value ends just before p.
 				c = buf[p]
 			} else if c, p, err = d.nonSpace(p); err != nil {
 				goto fail
-			} else {
-				buf = d.buf
 			}
 			goto key
 		case '}':
@@ -273,12 +269,13 @@ func (d *Decoder) scanNumber(p int) (int, error) {
 		if buf[q] == '-' {
 			q++
 		}
-		if buf[q] == '0' {
+		switch {
+		case buf[q] == '0':
 			q++
-		} else if '1' <= buf[q] && buf[q] <= '9' {
+		case '1' <= buf[q] && buf[q] <= '9':
 			for q++; q < len(buf) && isDigit(buf[q]); q++ {
 			}
-		} else {
+		default:
 			q = len(buf) // not a digit: take the slow path
 		}
 		if q < len(buf) && buf[q] != '.' && buf[q] != 'e' && buf[q] != 'E' {
