@@ -29,7 +29,7 @@ func Version() string {
 const description = "Singer tap for Dixa: conversations and messages from the Exports API, streamed window by window and resumable."
 
 // capabilities lists only what the tap implements.
-var capabilities = []string{"catalog", "discover", "state", "about"}
+var capabilities = []string{"catalog", "discover", "state", "about", "test"}
 
 func writeAbout(w io.Writer, format string) error {
 	switch format {

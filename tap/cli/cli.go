@@ -58,6 +58,7 @@ type options struct {
 	about      bool
 	format     string
 	version    bool
+	test       bool
 	help       bool
 	logLevel   string
 }
@@ -70,6 +71,7 @@ func flagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.catalog, "catalog", "", "catalog file selecting streams and fields")
 	fs.StringVar(&o.properties, "properties", "", "older name of --catalog")
 	fs.BoolVar(&o.discover, "discover", false, "print the catalog of all streams and exit")
+	fs.BoolVar(&o.test, "test", false, "check the token with one cheap request per Dixa surface the selected streams use, print ok, and exit")
 	fs.BoolVar(&o.about, "about", false, "print name, version, capabilities and settings, then exit")
 	fs.StringVar(&o.format, "format", "text", "format of --about: text, json or markdown")
 	fs.StringVar(&o.logLevel, "log-level", "", "DEBUG, INFO, WARNING or ERROR (default: TAP_DIXA_LOGLEVEL, else INFO)")
@@ -83,6 +85,7 @@ const synopsis = `tap-dixa extracts Dixa conversations and messages as Singer me
 Usage:
   tap-dixa --config CONFIG [--state STATE] [--catalog CATALOG | --properties CATALOG]
   tap-dixa --config CONFIG --discover
+  tap-dixa --config CONFIG [--catalog CATALOG] --test
   tap-dixa --about [--format text|json|markdown]
   tap-dixa --version | --help
 
@@ -155,6 +158,8 @@ func run(ctx context.Context, env Env, o *options, fs *pflag.FlagSet, log *tap.L
 		return usagef("give --catalog or --properties, not both")
 	case o.discover:
 		return discover(env.Stdout)
+	case o.test:
+		return testAccess(ctx, env, o, log)
 	}
 	return sync(ctx, env, o, log)
 }

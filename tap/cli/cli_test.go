@@ -285,7 +285,7 @@ func TestAbout(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &about))
 	assert.Equal(t, "tap-dixa", about.Name)
-	assert.Equal(t, []string{"catalog", "discover", "state", "about"}, about.Capabilities)
+	assert.Equal(t, []string{"catalog", "discover", "state", "about", "test"}, about.Capabilities)
 	assert.ElementsMatch(t, []string{"api_token", "start_date"}, about.Settings.Required)
 	assert.Equal(t, true, about.Settings.Properties["api_token"]["secret"])
 	assert.Len(t, about.Settings.Properties, 17)
@@ -448,4 +448,50 @@ func TestReadmeSettingsTableIsCurrent(t *testing.T) {
 	_, want, _ := strings.Cut(md, "## Settings\n\n")
 	want, _, _ = strings.Cut(want, "\n\n")
 	assert.Equal(t, want+"\n", table, "README's config table differs from --about --format markdown")
+}
+
+// tap-dixa 1.0.x's own files work unchanged: its config.json.example
+// layout, a catalog as its --discover writes it with selection by
+// metadata (conversations) and by the stream-level flag (messages), and
+// its state file; the sync resumes from that state.
+func TestTapDixaFilesAreAccepted(t *testing.T) {
+	m, url := startMock(t, dixamock.Options{Seed: 17, Conversations: 150})
+	// config.json.example plus where to find the fake Dixa.
+	cfg := writeFile(t, "config.json", map[string]any{"start_date": "2021-08-01", "api_token": token, "interval": "MONTH",
+		"end_date": "2024-03-01", "exports_base_url": url, "conversations_requests_per_minute": 60000, "messages_requests_per_minute": 60000})
+	r := runTap(t, t.Context(), nil, "--config", cfg, "--catalog", "testdata/tapdixa/catalog.json", "--state", "testdata/tapdixa/state.json")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, `unknown stream "activity_logs" ignored`)
+	o := singertest.Check(t, []byte(r.stdout))
+	feb := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for stream, truth := range map[string][]dixamock.Truth{"conversations": m.Conversations(), "messages": m.Messages()} {
+		at := map[string]string{"conversations": "updated_at", "messages": "created_at"}[stream]
+		got := emitted(o, stream, at)
+		want := 0
+		for _, tr := range truth {
+			if tr.At >= feb {
+				want++
+				assert.Equal(t, 1, got[tr.ID+"@"+fmt.Sprint(tr.At)], "%s %s", stream, tr.ID)
+			}
+		}
+		require.Positive(t, want)
+		assert.LessOrEqual(t, len(got), want+3, "%s resumed from the bookmark, not from start_date", stream)
+	}
+	assert.NotContains(t, string(o.Schemas["conversations"].Schema), `"subject"`, "deselected by metadata")
+	assert.Contains(t, string(o.Schemas["messages"].Schema), `"text"`)
+	assert.Contains(t, string(o.LastState()), `"activity_logs":{"activityTimestamp":"2024-02-01T00:00:00.000000Z"}`, "other bookmarks are kept")
+}
+
+func TestTestFlag(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 1, Conversations: 5})
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)), "--test")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "ok\n", r.stdout)
+
+	bad := baseConfig(url)
+	bad["api_token"] = "wrong-" + token
+	r = runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", bad), "--test")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "401 Invalid or missing credentials (check api_token)")
 }
