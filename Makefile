@@ -43,3 +43,9 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) demo
+
+# tap-dixa under Meltano against the fake Dixa: PostgreSQL and JSONL loaders, state, incremental
+# re-run (installs Meltano, the loaders and PostgreSQL itself; see scripts/e2e.sh).
+.PHONY: e2e
+e2e:
+	bash scripts/e2e.sh

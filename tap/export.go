@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,24 +34,33 @@ type pending struct {
 
 // syncExport syncs one export stream window by window from start to end,
 // writing STATE after each window.
-func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time) error {
+func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time, children []Selected) error {
 	st := sel.Stream
-	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
-		return err
+	if !sel.Silent {
+		if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
+			return err
+		}
+	}
+	for _, c := range children {
+		if err := s.Out.WriteSchema(c.Stream.Name, c.Schema, c.Stream.KeyProperties, nil); err != nil {
+			return err
+		}
 	}
 	s.State.SetCurrentlySyncing(st.Name)
 	if err := s.Out.WriteState(s.State); err != nil {
 		return err
 	}
 	ex := &exporter{
-		Sync: s,
-		st:   st,
+		silent: sel.Silent,
+		Sync:   s,
+		st:     st,
 		proj: record.New(sel.Spec.Schema, sel.Schema, func(path string) {
 			s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", st.Name, path)
 		}, st.KeyProperties[0], st.ReplicationKey),
 		interval: time.Duration(float64(time.Minute) / st.PerMinute(s.Config)),
 		seed:     maphash.MakeSeed(),
 		count:    newCounter(s.Log, st.Name),
+		wantIDs:  len(children) > 0,
 	}
 	defer ex.count.flush()
 	var queue []pending
@@ -71,6 +81,10 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 			queue = append(halves, queue...)
 			continue
 		}
+		if err := s.syncChildren(ctx, children, ex.ids); err != nil {
+			return err
+		}
+		ex.ids = ex.ids[:0]
 		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, p.End.UnixMilli()); err != nil {
 			return err
 		}
@@ -87,7 +101,10 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 type exporter struct {
 	*Sync
 	st       Stream
+	silent   bool // write no records: only children want them
 	proj     *record.Projector
+	ids      [][]byte // ids written in the current window, for children
+	wantIDs  bool
 	interval time.Duration // the endpoint's pacing
 	seed     maphash.Seed
 	count    *counter
@@ -205,8 +222,13 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 		if p.written.has(h) {
 			continue // written by a failed attempt
 		}
-		if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
-			return n, err
+		if !e.silent {
+			if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
+				return n, err
+			}
+		}
+		if e.wantIDs {
+			e.ids = append(e.ids, bytes.Clone(id))
 		}
 		p.written.add(h)
 		e.count.add(1)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,6 +23,9 @@ type Selected struct {
 	Stream Stream
 	Spec   singer.StreamSpec
 	Schema *schema.Node
+	// Silent streams are read for their children only: no SCHEMA, no
+	// RECORD, but their bookmark advances.
+	Silent bool
 }
 
 // Sync carries selected streams from Dixa to Singer messages.
@@ -34,6 +38,9 @@ type Sync struct {
 	// Now is the clock: the run's end bound when no end_date is set, and
 	// every record's time_extracted.
 	Now func() time.Time
+
+	failed      map[string]bool
+	failedOrder []string
 }
 
 // BookmarkError is a bookmark in the input state that cannot be read.
@@ -46,32 +53,77 @@ func (e *BookmarkError) Error() string {
 	return fmt.Sprintf("bookmarks.%s.%s: %s", e.Stream, e.Key, e.Problem)
 }
 
-// Run syncs the streams one after another. After each completed window it
-// writes a STATE whose bookmark is the window's end; it never writes a
-// bookmark past records it has not written. On error it returns without
-// a further STATE: the last one written is the safe point to resume from.
+// Run syncs the streams one after another. After each completed window
+// or page it writes a STATE whose bookmark never passes records it has not
+// written. A stream the token may not read (401/403) fails alone: the
+// others go on, and Run returns a *StreamsFailedError at the end. Any
+// other error stops the run; the last STATE written is the safe point to
+// resume from.
 func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	end := s.Config.EndDate
 	if end.IsZero() {
 		end = s.Now()
 	}
+	var main, children []Selected
+	for _, sel := range streams {
+		if sel.Stream.Kind == Child {
+			children = append(children, sel)
+		} else {
+			main = append(main, sel)
+		}
+	}
+	if len(children) > 0 && !slices.ContainsFunc(main, func(sel Selected) bool { return sel.Stream.Name == children[0].Stream.Parent }) {
+		parent, _ := StreamByName(children[0].Stream.Parent)
+		spec, err := parent.Spec()
+		if err != nil {
+			return err
+		}
+		main = append([]Selected{{Stream: parent, Spec: spec, Schema: spec.Schema, Silent: true}}, main...)
+	}
 	// Read every bookmark before the first request: a bad state file fails
 	// the run before it has written anything.
-	starts := make([]time.Time, len(streams))
-	for i, sel := range streams {
+	starts := make([]time.Time, len(main))
+	for i, sel := range main {
+		if sel.Stream.ReplicationKey == "" {
+			continue
+		}
 		start, err := s.start(sel.Stream)
 		if err != nil {
 			return err
 		}
 		starts[i] = start
 	}
-	for i, sel := range streams {
-		if err := s.syncExport(ctx, sel, starts[i], end); err != nil {
+	for i, sel := range main {
+		var err error
+		switch sel.Stream.Kind {
+		case Export:
+			var kids []Selected
+			if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
+				kids = children
+			}
+			err = s.syncExport(ctx, sel, starts[i], end, kids)
+		case ActivityLog:
+			err = s.syncActivity(ctx, sel, starts[i], end)
+		default:
+			err = s.syncList(ctx, sel)
+		}
+		var auth *dixa.AuthError
+		if errors.As(err, &auth) && ctx.Err() == nil {
+			s.fail(sel.Stream.Name, err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 	}
 	s.State.SetCurrentlySyncing("")
-	return s.Out.WriteState(s.State)
+	if err := s.Out.WriteState(s.State); err != nil {
+		return err
+	}
+	if len(s.failedOrder) > 0 {
+		return &StreamsFailedError{Streams: s.failedOrder}
+	}
+	return nil
 }
 
 // start returns where the stream resumes: the later of start_date and the

@@ -16,11 +16,17 @@ type Window struct {
 // otherwise span more than 31 days. All arithmetic is on UTC instants;
 // the host's time zone plays no part.
 func Windows(start, end time.Time, step time.Duration) []Window {
-	if step > maxExportSpan-time.Millisecond {
-		step = maxExportSpan - time.Millisecond
+	return windows(start, end, step, maxExportSpan, time.Millisecond)
+}
+
+// windows splits [start, end) into windows of at most step, shortened so
+// that a query reaching overlap before its window spans at most maxSpan.
+func windows(start, end time.Time, step, maxSpan, overlap time.Duration) []Window {
+	if step > maxSpan-overlap {
+		step = maxSpan - overlap
 	}
-	if step < time.Millisecond {
-		step = time.Millisecond
+	if step < overlap {
+		step = overlap
 	}
 	start, end = start.UTC().Truncate(time.Millisecond), end.UTC().Truncate(time.Millisecond)
 	var ws []Window

@@ -1,5 +1,6 @@
-// Command dixa-mock serves a deterministic fake of Dixa's Exports API on a
-// local address, for demos, end-to-end tests and benchmarks of tap-dixa.
+// Command dixa-mock serves a deterministic fake of Dixa's Exports API and
+// Dixa API on a local address, for demos, end-to-end tests and benchmarks of
+// tap-dixa.
 //
 // Usage:
 //
@@ -9,6 +10,9 @@
 //	          [--url-file PATH]
 //	          [--fault-seed 1] [--fault-429 F] [--fault-retry-after D] [--fault-5xx F]
 //	          [--fault-truncate F] [--fault-slow F] [--fault-slow-for 2s] [--fault-reset F]
+//	          [--api-page-size 100] [--next-style absolute|relative|mixed]
+//	          [--activity-order ascending|shuffled] [--forbid PATH-PREFIX]...
+//	          [--api-per-second 10]
 //
 // Once listening it prints the base URL as the only line on stdout (and
 // writes it to --url-file, atomically, if given) and a summary on stderr. It
@@ -20,6 +24,13 @@
 // bodies that stall for --fault-slow-for, connections reset without a
 // response. See dixamock.Faults. See package dixamock for the
 // endpoints, including /_truth/conversations, /_truth/messages and /_stats.
+//
+// The --api-* flags shape the Dixa API (dev.dixa.io) surface: the page size
+// when a request has no pageLimit, whether meta.next is an absolute or a
+// relative URL (mixed: alternately), the order of the activity log, path
+// prefixes answered 403 (repeatable; a segment "*" matches any one, e.g.
+// --forbid /v1/conversations/*/ratings), and its rate limit per token per
+// "second" of --minute-seconds/60. See dixamock.APIOptions.
 package main
 
 import (
@@ -27,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -84,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dixa-mock: injecting faults (seed %d): 429 %g, 5xx %g, truncate %g, slow %g for %s, reset %g\n",
 			f.Seed, f.RateLimit, f.ServerError, f.Truncate, f.Slow, f.SlowFor, f.Reset)
 	}
+	if len(opts.Forbid) > 0 {
+		fmt.Fprintf(stderr, "dixa-mock: Dixa API answers 403 under %s\n", strings.Join(opts.Forbid, ", "))
+	}
 	fmt.Fprintln(stdout, url)
 
 	select {
@@ -126,10 +141,16 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 	fs.Float64Var(&f.Slow, "fault-slow", 0, "fraction of export responses that stall mid-body")
 	fs.DurationVar(&f.SlowFor, "fault-slow-for", 2*time.Second, "how long slow responses stall")
 	fs.Float64Var(&f.Reset, "fault-reset", 0, "fraction of export requests whose connection is reset without a response")
+	api := &opts.APIOptions
+	fs.IntVar(&api.APIPageSize, "api-page-size", 100, "Dixa API page size when a request has no pageLimit")
+	fs.StringVar(&api.NextStyle, "next-style", dixamock.NextMixed, "meta.next URLs: absolute, relative or mixed (alternately)")
+	fs.StringVar(&api.ActivityOrder, "activity-order", dixamock.OrderAscending, "activity log order: ascending or shuffled")
+	fs.StringArrayVar(&api.Forbid, "forbid", nil, "answer 403 to Dixa API paths under this prefix (repeatable; * matches one segment)")
+	fs.Float64Var(&api.APIPerSecond, "api-per-second", 10, "Dixa API requests allowed per token per --minute-seconds/60 seconds")
 
 	if err = fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage: dixa-mock [flags]\n\nServes a deterministic fake of Dixa's Exports API.\n\n%s", fs.FlagUsages())
+			fmt.Fprintf(stdout, "Usage: dixa-mock [flags]\n\nServes a deterministic fake of Dixa's Exports API and Dixa API.\n\n%s", fs.FlagUsages())
 		}
 		return opts, "", "", err
 	}
@@ -143,6 +164,9 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 		return opts, "", "", fmt.Errorf("--end: %w", err)
 	}
 	if err = checkFaults(opts.Faults); err != nil {
+		return opts, "", "", err
+	}
+	if err = checkAPI(opts.APIOptions); err != nil {
 		return opts, "", "", err
 	}
 	if err = opts.Validate(); err != nil {
@@ -172,6 +196,26 @@ func checkFaults(f dixamock.Faults) error {
 		return errors.New("--fault-slow-for must not be negative")
 	}
 	return nil
+}
+
+// checkAPI validates the Dixa API flags, naming them in errors.
+func checkAPI(o dixamock.APIOptions) error {
+	switch {
+	case o.APIPageSize < 1:
+		return fmt.Errorf("--api-page-size must be at least 1, not %d", o.APIPageSize)
+	case o.NextStyle != dixamock.NextAbsolute && o.NextStyle != dixamock.NextRelative && o.NextStyle != dixamock.NextMixed:
+		return fmt.Errorf("--next-style must be absolute, relative or mixed, not %q", o.NextStyle)
+	case o.ActivityOrder != dixamock.OrderAscending && o.ActivityOrder != dixamock.OrderShuffled:
+		return fmt.Errorf("--activity-order must be ascending or shuffled, not %q", o.ActivityOrder)
+	case !(o.APIPerSecond > 0) || math.IsInf(o.APIPerSecond, 0):
+		return fmt.Errorf("--api-per-second must be a positive number, not %v", o.APIPerSecond)
+	}
+	for _, f := range o.Forbid {
+		if !strings.HasPrefix(f, "/") {
+			return fmt.Errorf("--forbid %q must be a path starting with /", f)
+		}
+	}
+	return o.Validate()
 }
 
 // parseDate parses yyyy-mm-dd (UTC midnight) or RFC3339.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -206,6 +207,99 @@ func TestRunInjectsFaults(t *testing.T) {
 		t.Fatalf("exit code %d: %s", code, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "dixa-mock: injecting faults (seed 1): 429 0, 5xx 1, truncate 0, slow 0 for 2s, reset 0\n") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+func TestAPIFlags(t *testing.T) {
+	opts, _, _, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dixamock.APIOptions{APIPageSize: 100, NextStyle: "mixed", ActivityOrder: "ascending", APIPerSecond: 10}
+	if !reflect.DeepEqual(opts.APIOptions, want) {
+		t.Errorf("defaults %+v, want %+v", opts.APIOptions, want)
+	}
+	opts, _, _, err = parseFlags([]string{"--api-page-size", "7", "--next-style=relative", "--activity-order", "shuffled",
+		"--forbid", "/v1/agents", "--forbid=/v1/conversations/*/ratings", "--api-per-second", "2.5"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = dixamock.APIOptions{APIPageSize: 7, NextStyle: "relative", ActivityOrder: "shuffled",
+		Forbid: []string{"/v1/agents", "/v1/conversations/*/ratings"}, APIPerSecond: 2.5}
+	if !reflect.DeepEqual(opts.APIOptions, want) {
+		t.Errorf("flags %+v, want %+v", opts.APIOptions, want)
+	}
+
+	for args, msg := range map[string]string{
+		"--api-page-size 0":       "--api-page-size must be at least 1, not 0",
+		"--next-style sideways":   `--next-style must be absolute, relative or mixed, not "sideways"`,
+		"--activity-order random": `--activity-order must be ascending or shuffled, not "random"`,
+		"--api-per-second 0":      "--api-per-second must be a positive number, not 0",
+		"--api-per-second NaN":    "--api-per-second must be a positive number, not NaN",
+		"--forbid v1/agents":      `--forbid "v1/agents" must be a path starting with /`,
+	} {
+		_, _, _, err := parseFlags(strings.Fields(args), io.Discard)
+		if err == nil || err.Error() != msg {
+			t.Errorf("%s: error %v, want %q", args, err, msg)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), strings.Fields(args), &stdout, &stderr); code != 2 || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", args, code, stderr.String())
+		}
+	}
+}
+
+func TestRunServesTheDixaAPI(t *testing.T) {
+	urlFile := filepath.Join(t.TempDir(), "url")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--url-file", urlFile, "--conversations", "20", "--minute-seconds", "0", "--token", "tok",
+			"--api-page-size", "10", "--next-style", "absolute", "--forbid", "/v1/teams"}, &stdout, &stderr)
+	}()
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(urlFile); err == nil {
+			url = strings.TrimSpace(string(b))
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no url file after 10s: %s", stderr.String())
+		}
+	}
+	get := func(target string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("Authorization", "tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	status, body := get(url + "/v1/agents")
+	data, _ := body["data"].([]any)
+	if status != 200 || len(data) != 10 {
+		t.Fatalf("agents: %d, %d items", status, len(data))
+	}
+	next, _ := body["meta"].(map[string]any)["next"].(string)
+	if !strings.HasPrefix(next, url+"/v1/agents?pageKey=") {
+		t.Errorf("next %q is not an absolute URL of this server", next)
+	}
+	if status, _ := get(next); status != 200 {
+		t.Errorf("next page: %d", status)
+	}
+	if status, body := get(url + "/v1/teams"); status != 403 || body["message"] != "Forbidden" {
+		t.Errorf("forbidden teams: %d %v", status, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "dixa-mock: Dixa API answers 403 under /v1/teams\n") {
 		t.Errorf("stderr %q", stderr.String())
 	}
 }

@@ -30,7 +30,7 @@ func TestChaosEveryRecordOnce(t *testing.T) {
 		"exports_base_url": m.url, "conversations_requests_per_minute": 6000, "messages_requests_per_minute": 6000,
 		"max_retries": 12,
 	})
-	out, errOut, code := runTapProcess(t, nil, "--config", cfg)
+	out, errOut, code := runTapProcess(t, nil, "--config", cfg, "--catalog", exportsCatalog(t))
 	require.Equal(t, 0, code, errOut)
 	o := singertest.Check(t, []byte(out))
 	for _, stream := range []string{"conversations", "messages"} {
@@ -61,11 +61,12 @@ func TestKilledTenTimesAndResumed(t *testing.T) {
 		"exports_base_url": m.url, "conversations_requests_per_minute": 6000, "messages_requests_per_minute": 6000,
 	})
 	rng := rand.New(rand.NewPCG(2024, 11))
+	cat := exportsCatalog(t)
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	var all bytes.Buffer
 	kills := 0
 	for run := 0; ; run++ {
-		args := []string{"--config", cfg}
+		args := []string{"--config", cfg, "--catalog", cat}
 		if _, err := os.Stat(statePath); err == nil {
 			args = append(args, "--state", statePath)
 		}

@@ -121,6 +121,26 @@ func writeConfig(t *testing.T, v map[string]any) string {
 	return p
 }
 
+// exportsCatalog writes the discovered catalog with only the two export
+// streams selected.
+func exportsCatalog(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(binDir, "tap-dixa"), "--discover").Output()
+	require.NoError(t, err)
+	var cat struct {
+		Streams []map[string]any `json:"streams"`
+	}
+	require.NoError(t, json.Unmarshal(out, &cat))
+	for _, s := range cat.Streams {
+		s["selected"] = s["stream"] == "conversations" || s["stream"] == "messages"
+	}
+	b, err := json.Marshal(cat)
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), "catalog.json")
+	require.NoError(t, os.WriteFile(p, b, 0o600))
+	return p
+}
+
 func tapCmd(env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(binDir, "tap-dixa"), args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -157,7 +177,8 @@ func TestSixMonthsKilledAndResumed(t *testing.T) {
 
 	// First run: stop it hard right after the 27th STATE it prints,
 	// six windows into the messages stream.
-	cmd := tapCmd(nil, "--config", cfg)
+	cat := exportsCatalog(t)
+	cmd := tapCmd(nil, "--config", cfg, "--catalog", cat)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer
@@ -188,7 +209,7 @@ func TestSixMonthsKilledAndResumed(t *testing.T) {
 
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	require.NoError(t, os.WriteFile(statePath, o1.LastState(), 0o600))
-	out2, errOut2, code := runTapProcess(t, nil, "--config", cfg, "--state", statePath)
+	out2, errOut2, code := runTapProcess(t, nil, "--config", cfg, "--state", statePath, "--catalog", cat)
 	require.Equal(t, 0, code, errOut2)
 	o2 := singertest.Check(t, []byte(out2))
 
@@ -223,8 +244,9 @@ func TestHostTimeZoneDoesNotMatter(t *testing.T) {
 		"exports_base_url": m.url, "conversations_requests_per_minute": 100000, "messages_requests_per_minute": 100000,
 	})
 	var want string
+	cat := exportsCatalog(t)
 	for _, tz := range []string{"UTC", "America/Los_Angeles", "Asia/Kolkata"} {
-		out, errOut, code := runTapProcess(t, []string{"TZ=" + tz}, "--config", cfg)
+		out, errOut, code := runTapProcess(t, []string{"TZ=" + tz}, "--config", cfg, "--catalog", cat)
 		require.Equal(t, 0, code, errOut)
 		o := singertest.Check(t, []byte(out))
 		for _, stream := range []string{"conversations", "messages"} {
@@ -262,8 +284,9 @@ func TestSignalStopsWithSafeState(t *testing.T) {
 		"api_token": e2eToken, "start_date": "2024-01-01", "end_date": "2024-03-01", "window_days": 1,
 		"exports_base_url": m.url, "conversations_requests_per_minute": 100000, "messages_requests_per_minute": 60,
 	})
+	cat := exportsCatalog(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		cmd := tapCmd(nil, "--config", cfg)
+		cmd := tapCmd(nil, "--config", cfg, "--catalog", cat)
 		stdout, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())

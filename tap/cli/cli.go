@@ -238,8 +238,11 @@ func newClient(cfg *config.Config, hc *http.Client, extra ...dixa.Option) (*dixa
 		dixa.WithBaseURL(dixa.API, cfg.APIBaseURL),
 	}
 	for _, s := range tap.Streams {
-		opts = append(opts, dixa.WithRateLimit(s.Path, rate.Limit(s.PerMinute(cfg)/60)))
+		if s.PerMinute != nil {
+			opts = append(opts, dixa.WithRateLimit(s.Path, rate.Limit(s.PerMinute(cfg)/60)))
+		}
 	}
+	opts = append(opts, dixa.WithSurfaceRateLimit(dixa.API, rate.Limit(cfg.APIPerSecond), 1))
 	return dixa.NewClient(cfg.APIToken, append(opts, extra...)...)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tap-dixa/tap-dixa/tap"
 	"github.com/tap-dixa/tap-dixa/tap/cli"
 	"github.com/tap-dixa/tap-dixa/tap/dixamock"
 	"github.com/tap-dixa/tap-dixa/tap/singer/singertest"
@@ -88,9 +90,31 @@ func baseConfig(url string) map[string]any {
 		"start_date":                        "2024-01-01",
 		"end_date":                          "2024-03-01T00:00:00Z",
 		"exports_base_url":                  url,
+		"api_base_url":                      url,
 		"conversations_requests_per_minute": 60000,
 		"messages_requests_per_minute":      60000,
+		"api_requests_per_second":           10000,
 	}
+}
+
+// catalogFor writes the discovered catalog with only the named streams
+// selected, as Meltano would.
+func catalogFor(t *testing.T, streams ...string) string {
+	t.Helper()
+	c, err := tap.Discover()
+	require.NoError(t, err)
+	for _, e := range c.Streams {
+		sel := slices.Contains(streams, e.Stream)
+		e.Selected = &sel
+	}
+	b, err := cli.MarshalCatalog(c)
+	require.NoError(t, err)
+	return writeFile(t, "catalog.json", string(b))
+}
+
+// exportsOnly selects the two export streams.
+func exportsOnly(t *testing.T) []string {
+	return []string{"--catalog", catalogFor(t, "conversations", "messages")}
 }
 
 // truthSet is the set of "id@at" the mock holds.
@@ -117,7 +141,7 @@ func TestGoldenSync(t *testing.T) {
 	cfg := baseConfig(url)
 	cfg["end_date"] = "2024-01-04"
 	cfg["window_days"] = 1
-	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg))
+	r := runTap(t, t.Context(), nil, append([]string{"--config", writeFile(t, "config.json", cfg)}, exportsOnly(t)...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	singertest.Check(t, []byte(r.stdout))
 	golden := filepath.Join("testdata", "golden", "sync.ndjson")
@@ -142,7 +166,7 @@ func TestCompleteUnderEveryEdgeReading(t *testing.T) {
 				m, url := startMock(t, dixamock.Options{Seed: 3, Conversations: 400, AfterInclusive: afterIncl, BeforeInclusive: beforeIncl})
 				cfg := baseConfig(url)
 				cfg["window_days"] = 1 // every midnight is an edge
-				r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg))
+				r := runTap(t, t.Context(), nil, append([]string{"--config", writeFile(t, "config.json", cfg)}, exportsOnly(t)...)...)
 				require.Equal(t, 0, r.code, r.stderr)
 				o := singertest.Check(t, []byte(r.stdout))
 				for stream, truth := range map[string][]dixamock.Truth{"conversations": m.Conversations(), "messages": m.Messages()} {
@@ -164,7 +188,8 @@ func TestCompleteUnderEveryEdgeReading(t *testing.T) {
 func TestResumeFromAnyState(t *testing.T) {
 	m, url := startMock(t, dixamock.Options{Seed: 11, Conversations: 300})
 	cfg := writeFile(t, "config.json", func() map[string]any { c := baseConfig(url); c["window_days"] = 7; return c }())
-	full := runTap(t, t.Context(), nil, "--config", cfg)
+	cat := exportsOnly(t)
+	full := runTap(t, t.Context(), nil, append([]string{"--config", cfg}, cat...)...)
 	require.Equal(t, 0, full.code, full.stderr)
 	lines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
 	var cuts []int
@@ -178,7 +203,7 @@ func TestResumeFromAnyState(t *testing.T) {
 		first := strings.Join(lines[:cut+1], "\n") + "\n"
 		o1 := singertest.Check(t, []byte(first))
 		state := writeFile(t, "state.json", string(o1.LastState()))
-		r := runTap(t, t.Context(), nil, "--config", cfg, "--state", state)
+		r := runTap(t, t.Context(), nil, append([]string{"--config", cfg, "--state", state}, cat...)...)
 		require.Equal(t, 0, r.code, r.stderr)
 		o2 := singertest.Check(t, []byte(r.stdout))
 		for stream, truth := range map[string][]dixamock.Truth{"conversations": m.Conversations(), "messages": m.Messages()} {
@@ -200,7 +225,7 @@ func TestLegacyTapDixaStateAndConfig(t *testing.T) {
 	cfg := map[string]any{"start_date": "2024-01-01", "api_token": token, "interval": "MONTH", "end_date": "2024-03-01",
 		"exports_base_url": url, "conversations_requests_per_minute": 60000, "messages_requests_per_minute": 60000}
 	state := `{"currently_syncing": null, "bookmarks": {"conversations": {"updated_at_datestring": "2024-02-01T00:00:00"}, "messages": {"created_at": 1706745600000}}}`
-	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--state", writeFile(t, "state.json", state))
+	r := runTap(t, t.Context(), nil, append([]string{"--config", writeFile(t, "config.json", cfg), "--state", writeFile(t, "state.json", state)}, exportsOnly(t)...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	o := singertest.Check(t, []byte(r.stdout))
 	feb := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
@@ -357,12 +382,13 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 
 func TestWrongTokenFailsClearly(t *testing.T) {
 	_, url := startMock(t, dixamock.Options{Seed: 1, Conversations: 5, Token: "the-right-one"})
-	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)))
+	r := runTap(t, t.Context(), nil, append([]string{"--config", writeFile(t, "config.json", baseConfig(url))}, exportsOnly(t)...)...)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "401")
 	assert.Contains(t, r.stderr, "check api_token")
+	assert.Contains(t, r.stderr, "2 stream(s) failed: conversations, messages")
 	o := singertest.Check(t, []byte(r.stdout))
-	assert.JSONEq(t, `{"bookmarks":{},"currently_syncing":"conversations"}`, string(o.LastState()))
+	assert.JSONEq(t, `{"bookmarks":{},"currently_syncing":null}`, string(o.LastState()))
 }
 
 func TestConfigFromEnv(t *testing.T) {
@@ -372,7 +398,7 @@ func TestConfigFromEnv(t *testing.T) {
 		"TAP_DIXA_EXPORTS_BASE_URL": url, "TAP_DIXA_CONVERSATIONS_REQUESTS_PER_MINUTE": "60000",
 		"TAP_DIXA_MESSAGES_REQUESTS_PER_MINUTE": "60000",
 	}
-	r := runTap(t, t.Context(), env, "--config", "ENV")
+	r := runTap(t, t.Context(), env, append([]string{"--config", "ENV"}, exportsOnly(t)...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	o := singertest.Check(t, []byte(r.stdout))
 	assert.Len(t, o.Records["conversations"], len(m.Conversations()))
@@ -395,7 +421,7 @@ func TestBrokenAnswersFailWithoutAdvancing(t *testing.T) {
 				_, _ = w.Write([]byte(body))
 			}))
 			defer srv.Close()
-			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(srv.URL)))
+			r := runTap(t, t.Context(), nil, append([]string{"--config", writeFile(t, "config.json", baseConfig(srv.URL))}, exportsOnly(t)...)...)
 			assert.Equal(t, 1, r.code)
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 			assert.Contains(t, lines[len(lines)-1], "conversations: window 2024-01-01T00:00:00Z..")
@@ -427,7 +453,7 @@ func TestInterruptedRunExits130WithSafeState(t *testing.T) {
 	cfg["window_days"] = 1
 	ctx, cancel := context.WithCancelCause(t.Context())
 	go func() { <-started; cancel(&cli.Interrupted{Signal: os.Interrupt}) }()
-	r := runTap(t, ctx, nil, "--config", writeFile(t, "config.json", cfg))
+	r := runTap(t, ctx, nil, append([]string{"--config", writeFile(t, "config.json", cfg)}, exportsOnly(t)...)...)
 	assert.Equal(t, 130, r.code, r.stderr)
 	o := singertest.Check(t, []byte(r.stdout))
 	assert.JSONEq(t, `{"bookmarks":{"conversations":{"updated_at":1704153600000}},"currently_syncing":"conversations"}`, string(o.LastState()),
@@ -458,10 +484,10 @@ func TestTapDixaFilesAreAccepted(t *testing.T) {
 	m, url := startMock(t, dixamock.Options{Seed: 17, Conversations: 150})
 	// config.json.example plus where to find the fake Dixa.
 	cfg := writeFile(t, "config.json", map[string]any{"start_date": "2021-08-01", "api_token": token, "interval": "MONTH",
-		"end_date": "2024-03-01", "exports_base_url": url, "conversations_requests_per_minute": 60000, "messages_requests_per_minute": 60000})
+		"end_date": "2024-03-01", "exports_base_url": url, "api_base_url": url,
+		"conversations_requests_per_minute": 60000, "messages_requests_per_minute": 60000, "api_requests_per_second": 10000})
 	r := runTap(t, t.Context(), nil, "--config", cfg, "--catalog", "testdata/tapdixa/catalog.json", "--state", "testdata/tapdixa/state.json")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, `unknown stream "activity_logs" ignored`)
 	o := singertest.Check(t, []byte(r.stdout))
 	feb := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	for stream, truth := range map[string][]dixamock.Truth{"conversations": m.Conversations(), "messages": m.Messages()} {
@@ -479,7 +505,11 @@ func TestTapDixaFilesAreAccepted(t *testing.T) {
 	}
 	assert.NotContains(t, string(o.Schemas["conversations"].Schema), `"subject"`, "deselected by metadata")
 	assert.Contains(t, string(o.Schemas["messages"].Schema), `"text"`)
-	assert.Contains(t, string(o.LastState()), `"activity_logs":{"activityTimestamp":"2024-02-01T00:00:00.000000Z"}`, "other bookmarks are kept")
+	require.NotEmpty(t, o.Records["activity_logs"], "tap-dixa's activity_logs bookmark is read too")
+	for _, at := range o.Field("activity_logs", "activityTimestamp") {
+		assert.GreaterOrEqual(t, at, `"2024-01-31T23:59:59.000Z"`, "resumed from the bookmark")
+	}
+	assert.Contains(t, string(o.LastState()), `"activity_logs":{"activityTimestamp":"2024-03-01T00:00:00Z"}`)
 }
 
 func TestTestFlag(t *testing.T) {

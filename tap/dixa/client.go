@@ -42,6 +42,7 @@ type Client struct {
 	http      *http.Client
 	limits    map[string]rate.Limit // by endpoint path
 	limiters  map[string]*rate.Limiter
+	surface   [2]*rate.Limiter // for every endpoint of a surface
 	timeout   time.Duration
 	observe   func(Observation)
 }
@@ -96,6 +97,12 @@ func WithRateLimit(path string, r rate.Limit) Option {
 // default is 5 minutes.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) error { c.timeout = d; return nil }
+}
+
+// WithSurfaceRateLimit paces all requests to surface s at r requests a
+// second, with bursts of at most burst.
+func WithSurfaceRateLimit(s Surface, r rate.Limit, burst int) Option {
+	return func(c *Client) error { c.surface[s] = rate.NewLimiter(r, max(burst, 1)); return nil }
 }
 
 // NewClient returns a Client that authenticates with token.
@@ -153,9 +160,11 @@ type Response struct {
 // endpoint's pacing. A status other than 200 is returned as an
 // *ErrorResponse, *AuthError or *RateLimitError with the body closed.
 func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Values) (*Response, error) {
-	if l := c.limiters[path]; l != nil {
-		if err := l.Wait(ctx); err != nil {
-			return nil, err
+	for _, l := range []*rate.Limiter{c.surface[s], c.limiters[path]} {
+		if l != nil {
+			if err := l.Wait(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	u := c.base[s].JoinPath(path)

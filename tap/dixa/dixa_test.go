@@ -290,3 +290,35 @@ func TestPacingSpacesRequestsEvenly(t *testing.T) {
 		assert.Equal(t, 120*time.Second, time.Since(start), "the message endpoint's own pace decides the total")
 	})
 }
+
+func TestParsePage(t *testing.T) {
+	for _, tc := range []struct {
+		body, key string
+		n         int
+		err       string
+	}{
+		{`{"data":[{"id":"a"},{"id":"b"}],"meta":{"next":"https://dev.dixa.io/v1/agents?pageLimit=2&pageKey=abc%3D%3D"}}`, "abc==", 2, ""},
+		{`{"data":[{"id":"a"}],"meta":{"next":"/v1/agents?pageKey=rel"}}`, "rel", 1, ""},
+		{`{"data":[{"id":"a"}],"meta":{"next":null}}`, "", 1, ""},
+		{`{"data":[]}`, "", 0, ""},
+		{`{"data":[{"id":"a"}],"meta":{"next":"/v1/agents?x=1"}}`, "", 0, "no pageKey"},
+		{`{"data":{"id":"a"}}`, "", 0, "not a list"},
+		{`[{"id":"a"}]`, "", 0, `expected {"data":[...]}`},
+		{`<html>oops</html>`, "", 0, `expected {"data":[...]}`},
+		{`{"data":[{"id":"a"},`, "", 0, "response ended early"},
+		{``, "", 0, "response ended early"},
+	} {
+		p, err := parsePage([]byte(tc.body))
+		if tc.err != "" {
+			if assert.Error(t, err, tc.body) {
+				assert.Contains(t, err.Error(), tc.err, tc.body)
+			}
+			continue
+		}
+		require.NoError(t, err, tc.body)
+		assert.Equal(t, tc.key, p.PageKey)
+		assert.Len(t, p.Data, tc.n)
+	}
+	retry, _ := ShouldRetry(func() error { _, err := parsePage([]byte(`{"data":[`)); return err }())
+	assert.True(t, retry, "a truncated page is retried")
+}

@@ -37,6 +37,9 @@ func (e *ErrorResponse) Error() string {
 type AuthError struct{ ErrorResponse }
 
 func (e *AuthError) Error() string {
+	if e.Response.StatusCode == http.StatusForbidden {
+		return e.ErrorResponse.Error() + " (the token may not read this endpoint)"
+	}
 	return e.ErrorResponse.Error() + " (check api_token)"
 }
 

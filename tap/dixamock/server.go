@@ -66,6 +66,7 @@ type Options struct {
 	// Faults makes a fraction of export requests fail; the zero value
 	// injects none.
 	Faults Faults
+	APIOptions
 }
 
 // Validate reports whether the options can be served: End must be after
@@ -102,6 +103,7 @@ type Server struct {
 	data   *dataset
 	routes map[string]route
 	limits *limiter
+	api    *apiState
 	now    func() time.Time // clock for rate limits; replaceable in tests
 
 	mu    sync.Mutex
@@ -138,6 +140,8 @@ func New(opts Options) *Server {
 		"/_truth/messages":        {http.MethodGet, nil, s.truthHandler(s.data.msgTruth, false)},
 		"/_stats":                 {http.MethodGet, nil, s.handleStats},
 	}
+	s.installAdmin() // POST /_admin/add (admin.go)
+	s.addAPIRoutes() // the Dixa API and its truth (api.go)
 	return s
 }
 

@@ -44,11 +44,12 @@ func (k kind) String() string {
 
 // field is the compiled schema of one value.
 type field struct {
-	path  string
-	kinds kind
-	keep  bool              // selected for output
-	props map[string]*field // nil: an open object, copied whole
-	items *field            // nil: array items are copied unchecked
+	path     string
+	kinds    kind
+	dateTime bool              // a string to normalise with NormalizeDateTime
+	keep     bool              // selected for output
+	props    map[string]*field // nil: an open object, copied whole
+	items    *field            // nil: array items are copied unchecked
 }
 
 // Projector fits records to one stream's schema. It is not safe for
@@ -85,7 +86,7 @@ func New(full, selected *schema.Node, onDrop func(path string), capture ...strin
 }
 
 func compile(full, selected *schema.Node, path string) *field {
-	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil}
+	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil, dateTime: isDateTime(full)}
 	if full.Properties != nil {
 		f.props = make(map[string]*field, len(full.Properties))
 		for _, prop := range full.Properties {
@@ -265,6 +266,13 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 	start := s.i
 	if err := s.skipValue(); err != nil {
 		return dst, &Error{Path: f.path, Problem: err.Error()}
+	}
+	if k == kString && f.dateTime {
+		out, err := appendDateTime(dst, s.b[start:s.i])
+		if err != nil {
+			return dst, &Error{Path: f.path, Problem: fmt.Sprintf("is not a date-time: %.60s", s.b[start:s.i])}
+		}
+		return out, nil
 	}
 	return appendCompact(dst, s.b[start:s.i]), nil
 }

@@ -141,3 +141,21 @@ func BenchmarkProject(b *testing.B) {
 		out, _ = p.Project(out[:0], rec)
 	}
 }
+
+func TestDateTimesAreNormalised(t *testing.T) {
+	p := New(mustParse(t, `{"type":"object","properties":{"at":{"type":["null","string"],"format":"date-time"},"n":{"type":"object","properties":{"ts":{"type":"string","format":"date-time"}}}}}`), nil, nil)
+	for in, want := range map[string]string{
+		`"2021-12-01T12:46:36.581Z[GMT]"`:                    `"2021-12-01T12:46:36.581Z"`,
+		`"2021-12-01T12:46:36Z"`:                             `"2021-12-01T12:46:36.000Z"`,
+		`"2017-09-27T14:27:54.371+02:00"`:                    `"2017-09-27T12:27:54.371Z"`,
+		`"2021-12-01T12:46:35.935"`:                          `"2021-12-01T12:46:35.935Z"`,
+		`"2021-12-01T12:46:36.581+01:00[Europe/Copenhagen]"`: `"2021-12-01T11:46:36.581Z"`,
+		`null`: `null`,
+	} {
+		out, err := p.Project(nil, []byte(`{"at":`+in+`,"n":{"ts":"2024-01-01T00:00:00Z[UTC]"}}`))
+		require.NoError(t, err, in)
+		assert.Equal(t, `{"at":`+want+`,"n":{"ts":"2024-01-01T00:00:00.000Z"}}`, string(out))
+	}
+	_, err := p.Project(nil, []byte(`{"at":"yesterday"}`))
+	assert.EqualError(t, err, `field "at" is not a date-time: "yesterday"`)
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Checks for scripts/e2e.sh: talks to the fake Dixa and compares what
+Meltano's targets loaded with the mock's truth. Standard library only.
+
+Every subcommand prints one short line and exits 0 when the check holds;
+on a mismatch it prints "FAIL: ..." on stderr and exits 1.
+
+  check.py free-port
+  check.py wait-url FILE SECONDS
+  check.py truth URL STREAM OUT [after MS] [before MS]   ids (one a line) -> OUT
+  check.py add URL N FROM TO                          POST /_admin/add
+  check.py now-ms
+  check.py catalog FILE                               --discover output
+  check.py select FILE                                meltano select --list --all output
+  check.py same-ids STREAM TRUTH_IDS LOADED_IDS       one id a line each
+  check.py state FILE MIN_MS MAX_MS                   meltano state get output
+  check.py jsonl DIR STREAM TRUTH_IDS                 target-jsonl output
+  check.py no-secret FILE SECRET
+  check.py count-big IDS                              conversation ids above 2^53
+  check.py bookmark FILE STREAM                       from meltano state get output
+  check.py only-new STREAM ADDED_IDS EDGE_IDS LOADED_IDS
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+import urllib.request
+
+STREAMS = {"conversations": "updated_at", "messages": "created_at"}
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def canon(stream, v):
+    """An id as one canonical text: conversation ids are integers (exact,
+    whatever their size), message ids strings."""
+    if stream == "conversations":
+        try:
+            return str(int(v))
+        except (TypeError, ValueError):
+            fail(f"{stream}: id {v!r} is not an integer")
+    return str(v)
+
+
+def read_ids(stream, path):
+    with open(path, encoding="utf-8") as f:
+        return [canon(stream, line.strip()) for line in f if line.strip()]
+
+
+def http(url, method="GET"):
+    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read().decode("utf-8"))
+
+
+def cmd_free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+def cmd_wait_url(path, seconds):
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            print(open(path, encoding="utf-8").read().strip())
+            return
+        time.sleep(0.05)
+    fail(f"{path} did not appear within {seconds}s")
+
+
+def cmd_truth(url, stream, out, *bounds):
+    q = "&".join(f"{bounds[i]}={bounds[i + 1]}" for i in range(0, len(bounds), 2))
+    # parse_int=str keeps ids above 2^53 exact (they are exact in Python
+    # anyway; this also keeps them as the mock spelled them).
+    with urllib.request.urlopen(f"{url}/_truth/{stream}?{q}", timeout=60) as resp:
+        truth = json.loads(resp.read().decode("utf-8"), parse_int=str)
+    with open(out, "w", encoding="utf-8") as f:
+        for t in truth:
+            f.write(canon(stream, t["id"]) + "\n")
+    print(len(truth))
+
+
+def cmd_add(url, n, frm, to):
+    got = http(f"{url}/_admin/add?conversations={n}&from={frm}&to={to}", "POST")
+    added = got.get("added") or {}
+    if added.get("conversations") != int(n):
+        fail(f"/_admin/add answered {got}")
+    print(f"{added['conversations']} {added['messages']}")
+
+
+def cmd_now_ms():
+    print(time.time_ns() // 1_000_000)
+
+
+def cmd_catalog(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            cat = json.load(f)
+    except ValueError as e:
+        fail(f"--discover did not print valid JSON: {e}")
+    streams = {s.get("tap_stream_id") or s.get("stream"): s for s in cat.get("streams", [])}
+    for name, key in STREAMS.items():
+        s = streams.get(name)
+        if s is None:
+            fail(f"--discover has no stream {name!r} (has {sorted(streams)})")
+        if s.get("key_properties") != ["id"]:
+            fail(f"{name}: key_properties {s.get('key_properties')!r}, want ['id']")
+        props = s.get("schema", {}).get("properties", {})
+        if "id" not in props or key not in props:
+            fail(f"{name}: schema lacks id or {key}")
+    print(f"{len(streams)} streams, including {', '.join(STREAMS)}")
+
+
+def cmd_select(path):
+    text = open(path, encoding="utf-8").read()
+    for name, key in STREAMS.items():
+        for prop in ("id", key):
+            if f"{name}.{prop}" not in text:
+                fail(f"`meltano select --list --all` does not list {name}.{prop}")
+    selected = [ln for ln in text.splitlines() if ln.strip().startswith("[selected") or ln.strip().startswith("[automatic")]
+    print(f"{len(selected)} selected or automatic properties")
+
+
+def cmd_same_ids(stream, truth_path, loaded_path):
+    truth, loaded = read_ids(stream, truth_path), read_ids(stream, loaded_path)
+    dups = len(loaded) - len(set(loaded))
+    missing = sorted(set(truth) - set(loaded))
+    extra = sorted(set(loaded) - set(truth))
+    if dups or missing or extra or len(loaded) != len(truth):
+        fail(f"{stream}: loaded {len(loaded)} rows for {len(truth)} ids; "
+             f"{dups} duplicates, missing {missing[:5]}{'...' if len(missing) > 5 else ''} ({len(missing)}), "
+             f"unexpected {extra[:5]}{'...' if len(extra) > 5 else ''} ({len(extra)})")
+    print(f"{stream}: {len(loaded)} = truth")
+
+
+def cmd_state(path, min_ms, max_ms):
+    text = open(path, encoding="utf-8").read().strip()
+    try:
+        state = json.loads(text)
+    except ValueError:
+        fail(f"`meltano state get` did not print JSON: {text[:300]!r}")
+    bookmarks = (state.get("singer_state") or {}).get("bookmarks") or {}
+    got = []
+    for name, key in STREAMS.items():
+        v = (bookmarks.get(name) or {}).get(key)
+        if type(v) is not int:
+            fail(f"singer_state.bookmarks.{name}.{key} is {v!r}, want an integer (Unix ms); state: {text[:300]}")
+        if not int(min_ms) <= v <= int(max_ms):
+            fail(f"singer_state.bookmarks.{name}.{key} = {v}, want it in [{min_ms}, {max_ms}]")
+        got.append(f"{name}.{key}={v}")
+    print(", ".join(got))
+
+
+def cmd_jsonl(directory, stream, truth_path):
+    path = os.path.join(directory, f"{stream}.jsonl")
+    if not os.path.exists(path):
+        fail(f"target-jsonl wrote no {path} (files: {sorted(os.listdir(directory))})")
+    loaded = path + ".ids"
+    key = STREAMS[stream]
+    with open(path, encoding="utf-8") as f, open(loaded, "w", encoding="utf-8") as out:
+        for n, line in enumerate(f, 1):
+            rec = json.loads(line)  # Python ints are exact at any size
+            if type(rec.get("id")) is not (int if stream == "conversations" else str):
+                fail(f"{path}:{n}: id {rec.get('id')!r} has the wrong type")
+            if type(rec.get(key)) is not int:
+                fail(f"{path}:{n}: {key} {rec.get(key)!r} is not an integer")
+            out.write(canon(stream, rec["id"]) + "\n")
+    cmd_same_ids(stream, truth_path, loaded)
+
+
+def cmd_count_big(path):
+    print(sum(1 for i in read_ids("conversations", path) if int(i) > 2**53))
+
+
+def cmd_bookmark(path, stream):
+    state = json.loads(open(path, encoding="utf-8").read())
+    print(state["singer_state"]["bookmarks"][stream][STREAMS[stream]])
+
+
+def cmd_only_new(stream, added_path, edge_path, loaded_path):
+    added, edge = set(read_ids(stream, added_path)), set(read_ids(stream, edge_path))
+    loaded = read_ids(stream, loaded_path)
+    if not added:
+        fail(f"{stream}: the add made no records to look for")
+    missing = sorted(added - set(loaded))
+    if missing:
+        fail(f"{stream}: the second run did not load {len(missing)} of the {len(added)} added records, e.g. {missing[:5]}")
+    extra = sorted(set(loaded) - added - edge)
+    if extra:
+        fail(f"{stream}: the second run loaded {len(extra)} old records again (not on the bookmark edge), e.g. {extra[:5]}")
+    print(f"{stream}: {len(added)} new rows loaded, {len(set(loaded) & edge - added)} bookmark-edge rows again, no other old row")
+
+
+def cmd_no_secret(path, secret):
+    if secret in open(path, encoding="utf-8", errors="replace").read():
+        fail(f"{path} shows the API token")
+    print("token not shown")
+
+
+def main():
+    cmds = {
+        "free-port": cmd_free_port, "wait-url": cmd_wait_url, "truth": cmd_truth,
+        "add": cmd_add, "now-ms": cmd_now_ms, "catalog": cmd_catalog, "select": cmd_select,
+        "same-ids": cmd_same_ids, "state": cmd_state, "jsonl": cmd_jsonl, "no-secret": cmd_no_secret,
+        "count-big": cmd_count_big, "bookmark": cmd_bookmark, "only-new": cmd_only_new,
+    }
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    cmds[sys.argv[1]](*sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

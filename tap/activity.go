@@ -1,0 +1,113 @@
+package tap
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixa"
+	"github.com/tap-dixa/tap-dixa/tap/record"
+)
+
+// apiTime formats a bound of an activity log query: whole seconds, UTC,
+// as Dixa documents it.
+func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// syncActivity syncs the activity log in windows of
+// activity_log_window_days. Each window [S, E) is asked for as
+// fromDatetime = S-1s, toDatetime = E, so that it is covered whether Dixa
+// reads the bounds as inclusive or not; entries on an edge are written
+// once per run. While pages arrive in time order, a STATE follows every
+// page, bookmarking the second of its last entry; once an out-of-order
+// page is seen, STATE follows only whole windows for the rest of the run.
+func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.Time) error {
+	st := sel.Stream
+	if err := s.begin(sel, []string{st.ReplicationKey}); err != nil {
+		return err
+	}
+	proj := s.projector(sel, "id", st.ReplicationKey)
+	count := newCounter(s.Log, st.Name)
+	defer count.flush()
+	start = start.Truncate(time.Second)
+	ascending := true
+	var edge map[string]bool
+	for _, w := range windows(start, end, s.Config.ActivityLogWindow, maxActivitySpan, apiWindowOverlap) {
+		began := time.Now()
+		q := url.Values{}
+		q.Set(st.AfterParam, apiTime(w.Start.Add(-apiWindowOverlap)))
+		q.Set(st.BeforeParam, apiTime(w.End))
+		// Captured values are JSON strings, quotes included.
+		edgeFrom := []byte(`"` + w.End.Add(-apiWindowOverlap).UTC().Format(record.DateTimeFormat) + `"`)
+		next := map[string]bool{}
+		var last []byte // the latest activityTimestamp written, normalised
+		var buf []byte
+		n := 0
+		err := s.pages(ctx, st, st.Path, q, func(p *dixa.Page) error {
+			extracted := s.Now()
+			for _, rec := range p.Data {
+				var err error
+				if buf, err = proj.Project(buf[:0], rec); err != nil {
+					return err
+				}
+				id, at := proj.Captured(0), proj.Captured(1)
+				if id == nil || at == nil || string(at) == "null" {
+					return fmt.Errorf("an entry has no id or activityTimestamp")
+				}
+				if bytes.Compare(at, edgeFrom) >= 0 {
+					next[string(id)] = true
+				}
+				if edge[string(id)] {
+					continue // written by the previous window
+				}
+				if ascending && last != nil && bytes.Compare(at, last) < 0 {
+					ascending = false
+					s.Log.Warnf("%s: entries are not in time order; bookmarking whole windows only", st.Name)
+				}
+				if last == nil || bytes.Compare(at, last) > 0 {
+					last = append(last[:0], at...)
+				}
+				if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
+					return err
+				}
+				count.add(1)
+				n++
+			}
+			if ascending && last != nil && p.PageKey != "" {
+				return s.bookmarkActivity(st, last, w.Start)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: window %s: %w", st.Name, w, err)
+		}
+		edge = next
+		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, w.End.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		if err := s.Out.WriteState(s.State); err != nil {
+			return err
+		}
+		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, w, n, time.Since(began).Seconds())
+	}
+	return nil
+}
+
+// bookmarkActivity writes a STATE after a page: the bookmark is the whole
+// second of the latest entry written (entries of that same second may
+// follow on the next page), never before the window's start.
+func (s *Sync) bookmarkActivity(st Stream, last []byte, floor time.Time) error {
+	t, err := time.Parse(`"`+record.DateTimeFormat+`"`, string(last))
+	if err != nil {
+		return fmt.Errorf("bookmark from %s: %w", last, err) // the projector wrote it: cannot happen
+	}
+	t = t.Truncate(time.Second)
+	if t.Before(floor) {
+		t = floor
+	}
+	if err := s.State.SetBookmark(st.Name, st.ReplicationKey, t.UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return s.Out.WriteState(s.State)
+}

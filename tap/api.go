@@ -1,0 +1,208 @@
+package tap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixa"
+	"github.com/tap-dixa/tap-dixa/tap/record"
+)
+
+// apiWindowOverlap is how far each activity log query reaches back before
+// its window: the API takes whole seconds.
+const apiWindowOverlap = time.Second
+
+// maxActivitySpan is the longest span one activity log query may cover.
+const maxActivitySpan = 90 * 24 * time.Hour
+
+// page fetches one page, retrying what ShouldRetry allows.
+func (s *Sync) page(ctx context.Context, st Stream, path string, q url.Values, key string) (*dixa.Page, error) {
+	for try := 1; ; try++ {
+		p, err := s.Client.GetPage(ctx, path, q, key)
+		if err == nil {
+			return p, nil
+		}
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		retry, wait := dixa.ShouldRetry(err)
+		if !retry || try > s.Config.MaxRetries {
+			if retry {
+				err = fmt.Errorf("%w (gave up after %d attempts)", err, try)
+			}
+			return nil, err
+		}
+		wait = max(wait, dixa.Backoff(try, time.Second, time.Minute))
+		s.Log.Warnf("%s: attempt %d failed: %v; retrying in %.1fs", st.Name, try, err, wait.Seconds())
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// pages calls fn with every page of a list.
+func (s *Sync) pages(ctx context.Context, st Stream, path string, q url.Values, fn func(*dixa.Page) error) error {
+	if st.Paged {
+		q = cloneValues(q)
+		q.Set("pageLimit", strconv.Itoa(s.Config.PageSize))
+	}
+	key := ""
+	for {
+		p, err := s.page(ctx, st, path, q, key)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+		if p.PageKey == "" || len(p.Data) == 0 {
+			return nil
+		}
+		key = p.PageKey
+	}
+}
+
+func cloneValues(q url.Values) url.Values {
+	c := url.Values{}
+	for k, v := range q {
+		c[k] = append([]string(nil), v...)
+	}
+	return c
+}
+
+// withField returns the JSON object rec with "name":value added first.
+func withField(rec []byte, name string, value []byte) []byte {
+	i := bytes.IndexByte(rec, '{')
+	if i < 0 {
+		return rec
+	}
+	out := make([]byte, 0, len(rec)+len(name)+len(value)+4)
+	out = append(out, '{')
+	out = strconv.AppendQuote(out, name)
+	out = append(out, ':')
+	out = append(out, value...)
+	rest := bytes.TrimSpace(rec[i+1:])
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...)
+}
+
+// syncList syncs a FULL_TABLE stream: a list, or for Members the list of
+// each parent record.
+func (s *Sync) syncList(ctx context.Context, sel Selected) error {
+	st := sel.Stream
+	if err := s.begin(sel, nil); err != nil {
+		return err
+	}
+	var version int64
+	if s.Config.EmitActivateVersion {
+		version = s.Now().Unix()
+	}
+	proj := s.projector(sel)
+	count := newCounter(s.Log, st.Name)
+	defer count.flush()
+	extracted := s.Now()
+	var buf []byte
+	write := func(rec []byte) error {
+		var err error
+		if buf, err = proj.Project(buf[:0], rec); err != nil {
+			return err
+		}
+		count.add(1)
+		return s.Out.WriteRecord(st.Name, buf, extracted, version)
+	}
+	began := time.Now()
+	n := 0
+	if st.Kind == Members {
+		parent, _ := StreamByName(st.Parent)
+		var ids [][]byte
+		err := s.pages(ctx, parent, parent.Path, parent.Query, func(p *dixa.Page) error {
+			for _, rec := range p.Data {
+				id, err := topField(rec, "id")
+				if err != nil {
+					return fmt.Errorf("%s: %w", parent.Name, err)
+				}
+				ids = append(ids, id)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", st.Name, err)
+		}
+		for _, id := range ids {
+			path := strings.Replace(st.Path, "{id}", strings.Trim(string(id), `"`), 1)
+			err := s.pages(ctx, st, path, st.Query, func(p *dixa.Page) error {
+				for _, rec := range p.Data {
+					if err := write(withField(rec, st.ParentKey, id)); err != nil {
+						return err
+					}
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", st.Name, path, err)
+			}
+		}
+	} else {
+		err := s.pages(ctx, st, st.Path, st.Query, func(p *dixa.Page) error {
+			for _, rec := range p.Data {
+				if err := write(rec); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", st.Name, err)
+		}
+	}
+	if version != 0 {
+		if err := s.Out.WriteActivateVersion(st.Name, version); err != nil {
+			return err
+		}
+	}
+	if err := s.Out.WriteState(s.State); err != nil {
+		return err
+	}
+	s.Log.Infof("%s: %d records in %.1fs", st.Name, n, time.Since(began).Seconds())
+	return nil
+}
+
+// topField returns the raw value of a top-level field of a JSON object.
+func topField(rec []byte, name string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(rec, &m); err != nil {
+		return nil, fmt.Errorf("a record is not a JSON object: %w", err)
+	}
+	v := m[name]
+	if v == nil || string(v) == "null" {
+		return nil, fmt.Errorf("a record has no %q", name)
+	}
+	return v, nil
+}
+
+// begin writes the stream's SCHEMA and a STATE naming it.
+func (s *Sync) begin(sel Selected, bookmark []string) error {
+	st := sel.Stream
+	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, bookmark); err != nil {
+		return err
+	}
+	s.State.SetCurrentlySyncing(st.Name)
+	return s.Out.WriteState(s.State)
+}
+
+func (s *Sync) projector(sel Selected, capture ...string) *record.Projector {
+	name := sel.Stream.Name
+	return record.New(sel.Spec.Schema, sel.Schema, func(path string) {
+		s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", name, path)
+	}, capture...)
+}

@@ -1,0 +1,245 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tap-dixa/tap-dixa/tap"
+	"github.com/tap-dixa/tap-dixa/tap/dixamock"
+	"github.com/tap-dixa/tap-dixa/tap/singer/singertest"
+)
+
+func allStreams() []string {
+	var names []string
+	for _, s := range tap.Streams {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// truthKeys returns the mock's truth for a stream as key tuples.
+func truthKeys(t *testing.T, url, stream string) map[string]bool {
+	t.Helper()
+	st, _ := tap.StreamByName(stream)
+	resp, err := http.Get(url + "/_truth/" + stream + truthRange(stream))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var rows []map[string]json.RawMessage
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&rows))
+	out := map[string]bool{}
+	for _, r := range rows {
+		out[keyOf(r, st.KeyProperties)] = true
+	}
+	return out
+}
+
+// truthRange limits the activity log's truth to the synced range
+// (baseConfig's start_date and end_date): unlike the exports' records,
+// entries may predate the mock's data range.
+func truthRange(stream string) string {
+	if stream != "activity_logs" {
+		return ""
+	}
+	return fmt.Sprintf("?after=%d&before=%d", dataStart.UnixMilli(), dataStart.AddDate(0, 2, 0).UnixMilli())
+}
+
+func keyOf(r map[string]json.RawMessage, keys []string) string {
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, strings.Trim(string(r[k]), `"`))
+	}
+	return strings.Join(parts, "|")
+}
+
+// emittedKeys counts the key tuples of a stream's records.
+func emittedKeys(o *singertest.Output, stream string) map[string]int {
+	st, _ := tap.StreamByName(stream)
+	out := map[string]int{}
+	for _, rec := range o.Records[stream] {
+		var r map[string]json.RawMessage
+		_ = json.Unmarshal(rec, &r)
+		out[keyOf(r, st.KeyProperties)]++
+	}
+	return out
+}
+
+var (
+	dateTimeValue = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^"]*"`)
+	normalised    = regexp.MustCompile(`^"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$`)
+)
+
+func TestEveryStreamCompleteAgainstTruth(t *testing.T) {
+	for _, style := range []string{dixamock.NextAbsolute, dixamock.NextRelative, dixamock.NextMixed} {
+		t.Run("next="+style, func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 31, Conversations: 120, APIOptions: dixamock.APIOptions{NextStyle: style}})
+			cfg := baseConfig(url)
+			cfg["page_size"] = 7 // many pages
+			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, allStreams()...))
+			require.Equal(t, 0, r.code, r.stderr)
+			o := singertest.Check(t, []byte(r.stdout))
+			for _, stream := range allStreams() {
+				got, want := emittedKeys(o, stream), truthKeys(t, url, stream)
+				require.NotEmpty(t, want, stream)
+				for k := range want {
+					assert.Equal(t, 1, got[k], "%s %s", stream, k)
+				}
+				assert.Equal(t, len(want), len(got), "%s: nothing beyond the truth", stream)
+			}
+			for _, m := range dateTimeValue.FindAllString(r.stdout, -1) {
+				if !normalised.MatchString(m) && !strings.HasPrefix(m, `"time_extracted"`) {
+					if strings.Contains(m, "[") || !strings.HasSuffix(m, `Z"`) {
+						t.Fatalf("date-time not normalised: %s", m)
+					}
+				}
+			}
+			assert.NotContains(t, r.stdout, "[GMT]")
+		})
+	}
+}
+
+func activityTruth(t *testing.T, url string) map[string]int64 {
+	resp, err := http.Get(url + "/_truth/activity_logs" + truthRange("activity_logs"))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var rows []struct {
+		ID string `json:"id"`
+		At int64  `json:"at"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&rows))
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.ID] = r.At
+	}
+	return out
+}
+
+func activityEmitted(t *testing.T, o *singertest.Output) map[string][]int64 {
+	out := map[string][]int64{}
+	for _, rec := range o.Records["activity_logs"] {
+		var r struct {
+			ID string `json:"id"`
+			At string `json:"activityTimestamp"`
+		}
+		require.NoError(t, json.Unmarshal(rec, &r))
+		at, err := time.Parse(time.RFC3339Nano, r.At)
+		require.NoError(t, err, r.At)
+		out[r.ID] = append(out[r.ID], at.UnixMilli())
+	}
+	return out
+}
+
+// One-day activity windows put every midnight on an edge; in time order or
+// not, each entry is written once with its exact timestamp.
+func TestActivityLogWindowEdges(t *testing.T) {
+	for _, order := range []string{dixamock.OrderAscending, dixamock.OrderShuffled} {
+		t.Run(order, func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 8, Conversations: 150, APIOptions: dixamock.APIOptions{ActivityOrder: order}})
+			cfg := baseConfig(url)
+			cfg["activity_log_window_days"] = 1
+			cfg["page_size"] = 9
+			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "activity_logs"))
+			require.Equal(t, 0, r.code, r.stderr)
+			o := singertest.Check(t, []byte(r.stdout))
+			got, want := activityEmitted(t, o), activityTruth(t, url)
+			for id, at := range want {
+				assert.Equal(t, []int64{at}, got[id], id)
+			}
+			for id, ats := range got {
+				if _, ok := want[id]; !ok {
+					// The first query reaches a second before start_date.
+					assert.GreaterOrEqual(t, ats[0], dataStart.Add(-time.Second).UnixMilli(), id)
+					assert.Less(t, ats[0], dataStart.UnixMilli(), id)
+				}
+			}
+			if order == dixamock.OrderShuffled {
+				assert.Contains(t, r.stderr, "not in time order")
+			}
+		})
+	}
+}
+
+// Cut after a STATE written mid-window (after a page) and resumed, the
+// activity log loses nothing.
+func TestActivityLogResumesMidWindow(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 12, Conversations: 100})
+	cfg := baseConfig(url)
+	cfg["page_size"] = 10
+	cfgPath, cat := writeFile(t, "config.json", cfg), catalogFor(t, "activity_logs")
+	full := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat)
+	require.Equal(t, 0, full.code, full.stderr)
+	lines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
+	var cuts []int
+	for i, l := range lines {
+		if strings.HasPrefix(l, `{"type":"STATE"`) && strings.Contains(l, `"activityTimestamp":"2024-01-1`) {
+			cuts = append(cuts, i) // a page's bookmark inside the first window
+		}
+	}
+	require.NotEmpty(t, cuts, "per-page STATEs inside a window")
+	want := activityTruth(t, url)
+	for _, cut := range []int{cuts[0], cuts[len(cuts)/2], cuts[len(cuts)-1]} {
+		o1 := singertest.Check(t, []byte(strings.Join(lines[:cut+1], "\n")+"\n"))
+		r := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat, "--state", writeFile(t, "state.json", string(o1.LastState())))
+		require.Equal(t, 0, r.code, r.stderr)
+		got := activityEmitted(t, o1)
+		for id, ats := range activityEmitted(t, singertest.Check(t, []byte(r.stdout))) {
+			got[id] = append(got[id], ats...)
+		}
+		for id := range want {
+			assert.NotEmpty(t, got[id], "cut at line %d: %s lost", cut, id)
+			assert.LessOrEqual(t, len(got[id]), 2, "cut at line %d: %s", cut, id)
+		}
+	}
+}
+
+// A token that may not read queues fails those streams only.
+func TestForbiddenStreamFailsAlone(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 4, Conversations: 40, APIOptions: dixamock.APIOptions{Forbid: []string{"/v1/queues"}}})
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)))
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "ERROR queues: stream failed, the others go on: GET")
+	assert.Contains(t, r.stderr, "403 Forbidden (the token may not read this endpoint)")
+	assert.Contains(t, r.stderr, "2 stream(s) failed: queues, queue_members")
+	o := singertest.Check(t, []byte(r.stdout))
+	for _, stream := range []string{"conversations", "messages", "activity_logs", "agents", "end_users", "teams", "team_members", "tags", "custom_attributes"} {
+		assert.Equal(t, len(truthKeys(t, url, stream)), len(emittedKeys(o, stream)), stream)
+	}
+	assert.Empty(t, o.Records["queues"])
+	var st struct {
+		Bookmarks map[string]map[string]any `json:"bookmarks"`
+	}
+	require.NoError(t, json.Unmarshal(o.LastState(), &st))
+	assert.Len(t, st.Bookmarks, 3, "the incremental streams' bookmarks are kept")
+}
+
+func TestActivateVersion(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 4, Conversations: 10})
+	cfg := baseConfig(url)
+	cfg["emit_activate_version_messages"] = true
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "tags", "conversations"))
+	require.Equal(t, 0, r.code, r.stderr)
+	want := fmt.Sprintf(`"version":%d`, fixedNow.Unix())
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	lastTag, activate := -1, -1
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, `{"type":"RECORD","stream":"tags"`):
+			assert.Contains(t, l, want)
+			lastTag = i
+		case strings.HasPrefix(l, `{"type":"RECORD","stream":"conversations"`):
+			assert.NotContains(t, l, `"version"`, "incremental streams carry no version")
+		case strings.HasPrefix(l, `{"type":"ACTIVATE_VERSION"`):
+			assert.Equal(t, fmt.Sprintf(`{"type":"ACTIVATE_VERSION","stream":"tags",%s}`, want), l)
+			activate = i
+		}
+	}
+	assert.Positive(t, lastTag)
+	assert.Greater(t, activate, lastTag, "ACTIVATE_VERSION follows the last page")
+}

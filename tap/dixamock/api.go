@@ -1,0 +1,372 @@
+package dixamock
+
+// This file adds a fake of the Dixa API (dev.dixa.io), next to the Exports
+// API. Its data are generated in New with the rest (see api_data.go and
+// api_conv.go) and never change. All routes are GET:
+//
+//	/v1/conversations/activitylog?fromDatetime=..&toDatetime=..  paged
+//	/v1/agents, /v1/endusers                                      paged
+//	/v1/teams, /v1/queues, /v1/custom-attributes                  one page
+//	/v1/tags[?includeDeactivated=true]                            one page; active tags only by default
+//	/v1/teams/{id}/agents, /v1/queues/{id}/members                one page; 404 for unknown ids
+//	/v1/conversations/{csid}/ratings, .../{csid}/notes            one page; 404 for unknown csids
+//
+// Every request goes through, in this order: authentication (the raw token
+// or "Bearer <token>", else 401 {"message":"Unauthorized"}), the rate limit
+// (429 {"message":"Too many requests"}), [APIOptions].Forbid (403
+// {"message":"Forbidden"}), then the endpoint, whose errors are 400 (bad
+// parameters) and 404. Lists are {"data":[...]} with, for paged ones,
+// "meta":{"next":URL} while more remain; see api_page.go.
+//
+// The activity log answers the entries with fromDatetime <= activityTimestamp
+// < toDatetime (both required, RFC 3339 with any fraction and offset; at
+// most 90 days apart, else 400 "Invalid value for: query parameter
+// toDatetime (at most 90 days)"), ordered by activityTimestamp then id
+// ([APIOptions].ActivityOrder "ascending") or in a fixed pseudo-random order
+// ("shuffled"). A pageKey carries the query's window: sent alone it
+// continues that query, sent with fromDatetime and toDatetime they must name
+// the same instants (else 400). Its entries are those of the conversations
+// of New; conversations added by POST /_admin/add have no activity log,
+// ratings or notes (their /ratings and /notes answer 404).
+//
+// The truth needs no authentication:
+//
+//	/_truth/activity_logs[?after=MS&before=MS]  [{"id":"uuid","at":MS}] (at in [after, before))
+//	/_truth/agents, end_users, teams, tags (inactive included), queues, custom_attributes  [{"id":..}]
+//	/_truth/team_members                        [{"team_id":..,"id":..}]
+//	/_truth/queue_members                       [{"queue_id":..,"agentId":..}]
+//	/_truth/conversation_ratings                [{"conversation_id":..,"id":..,"ratingType":..}]
+//	/_truth/conversation_notes                  [{"id":..,"conversation_id":..}]
+//
+// and /_stats gains "api": {"requests":{..},"rate_limited":{..},
+// "forbidden":{..},"ok":{..}} keyed by stream name (see [APIStats]).
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Next styles: how meta.next spells the URL of the next page.
+const (
+	NextAbsolute = "absolute" // http://host/v1/agents?pageKey=..
+	NextRelative = "relative" // /v1/agents?pageKey=..
+	NextMixed    = "mixed"    // absolute on even pages, relative on odd ones
+)
+
+// Activity log orders.
+const (
+	OrderAscending = "ascending" // by activityTimestamp, then id
+	OrderShuffled  = "shuffled"  // a fixed pseudo-random order, unrelated to time
+)
+
+// APIOptions configures the Dixa API surface; it is embedded in [Options].
+// The zero value is valid and means the defaults.
+type APIOptions struct {
+	// APIPageSize is the page size of paged lists when a request has no
+	// pageLimit (default 100).
+	APIPageSize int
+	// NextStyle is NextAbsolute, NextRelative or NextMixed (default).
+	NextStyle string
+	// ActivityOrder is OrderAscending (default) or OrderShuffled: the order
+	// of the activity log across all the pages of one query.
+	ActivityOrder string
+	// Forbid lists path prefixes answered 403 {"message":"Forbidden"}, for
+	// tokens without the permission for a stream. They match whole path
+	// segments, and a segment "*" matches any one segment:
+	// "/v1/agents" forbids /v1/agents and /v1/agents/x but not /v1/agentsx;
+	// "/v1/conversations/*/ratings" forbids every conversation's ratings.
+	Forbid []string
+	// APIPerSecond is the Dixa API rate limit when [Options].MinuteSeconds
+	// is positive: this many requests per token (default 10) in any span of
+	// MinuteSeconds/60 seconds (with a fractional rate r, floor(r) or at
+	// least 1 requests per floor(r)/r or 1/r such spans), else 429.
+	APIPerSecond float64
+}
+
+// Validate reports whether o is valid.
+func (o APIOptions) Validate() error {
+	switch {
+	case o.APIPageSize < 0:
+		return errors.New("dixamock: APIPageSize must not be negative")
+	case o.NextStyle != "" && o.NextStyle != NextAbsolute && o.NextStyle != NextRelative && o.NextStyle != NextMixed:
+		return fmt.Errorf("dixamock: NextStyle must be %q, %q or %q, not %q", NextAbsolute, NextRelative, NextMixed, o.NextStyle)
+	case o.ActivityOrder != "" && o.ActivityOrder != OrderAscending && o.ActivityOrder != OrderShuffled:
+		return fmt.Errorf("dixamock: ActivityOrder must be %q or %q, not %q", OrderAscending, OrderShuffled, o.ActivityOrder)
+	case !(o.APIPerSecond >= 0) || math.IsInf(o.APIPerSecond, 0):
+		return errors.New("dixamock: APIPerSecond must be a finite number, not negative")
+	}
+	for _, f := range o.Forbid {
+		if !strings.HasPrefix(f, "/") {
+			return fmt.Errorf("dixamock: Forbid entry %q must start with /", f)
+		}
+	}
+	return nil
+}
+
+// withDefaults fills in the defaults of unset options.
+func (o APIOptions) withDefaults() APIOptions {
+	if o.APIPageSize == 0 {
+		o.APIPageSize = 100
+	}
+	if o.NextStyle == "" {
+		o.NextStyle = NextMixed
+	}
+	if o.ActivityOrder == "" {
+		o.ActivityOrder = OrderAscending
+	}
+	if o.APIPerSecond == 0 {
+		o.APIPerSecond = 10
+	}
+	return o
+}
+
+// Stream names of the Dixa API endpoints, as used in [APIStats].
+var apiStreams = []string{
+	"activity_logs", "agents", "end_users", "teams", "team_members", "queues",
+	"queue_members", "tags", "custom_attributes", "conversation_ratings", "conversation_notes",
+}
+
+// APIStats counts the Dixa API requests per stream name (activity_logs,
+// agents, end_users, teams, team_members, queues, queue_members, tags,
+// custom_attributes, conversation_ratings, conversation_notes).
+type APIStats struct {
+	// Requests counts every authenticated request to the stream's
+	// endpoint, whatever its outcome.
+	Requests map[string]int64 `json:"requests"`
+	// RateLimited counts the requests answered 429.
+	RateLimited map[string]int64 `json:"rate_limited"`
+	// Forbidden counts the requests answered 403 (see [APIOptions].Forbid).
+	Forbidden map[string]int64 `json:"forbidden"`
+	// OK counts the requests answered 200.
+	OK map[string]int64 `json:"ok"`
+}
+
+func newAPIStats() APIStats {
+	st := APIStats{Requests: map[string]int64{}, RateLimited: map[string]int64{}, Forbidden: map[string]int64{}, OK: map[string]int64{}}
+	for _, n := range apiStreams {
+		st.Requests[n], st.RateLimited[n], st.Forbidden[n], st.OK[n] = 0, 0, 0, 0
+	}
+	return st
+}
+
+// apiState is the Dixa API part of a [Server].
+//
+// The data that derive from the conversations (activity log, ratings,
+// notes, end users) are generated on first use, from the conversations of
+// New (not those that POST /_admin/add adds later), so a server whose Dixa
+// API is never asked costs nothing more to create. They are the same
+// whenever that happens.
+type apiState struct {
+	opts APIOptions // with defaults
+	data *apiData
+	once sync.Once
+	lazy func() // fills in the rest of data
+
+	mu    sync.Mutex
+	stats APIStats
+}
+
+// full returns the data, generating the lazy part on first use.
+func (a *apiState) full() *apiData {
+	a.once.Do(a.lazy)
+	return a.data
+}
+
+// APIStats returns a copy of the Dixa API request counters.
+func (s *Server) APIStats() APIStats {
+	a := s.api
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := newAPIStats()
+	for _, m := range []struct{ dst, src map[string]int64 }{
+		{st.Requests, a.stats.Requests}, {st.RateLimited, a.stats.RateLimited},
+		{st.Forbidden, a.stats.Forbidden}, {st.OK, a.stats.OK},
+	} {
+		for k, v := range m.src {
+			m.dst[k] = v
+		}
+	}
+	return st
+}
+
+// count applies f to the counters under the lock.
+func (a *apiState) count(f func(*APIStats)) {
+	a.mu.Lock()
+	f(&a.stats)
+	a.mu.Unlock()
+}
+
+// addAPIRoutes generates the Dixa API data and adds its routes and truth
+// to s.routes. New calls it; it panics if s.opts.APIOptions are invalid.
+func (s *Server) addAPIRoutes() {
+	if err := s.opts.APIOptions.Validate(); err != nil {
+		panic(err)
+	}
+	apiOpts := s.opts.APIOptions
+	a := &apiState{opts: apiOpts.withDefaults(), stats: newAPIStats()}
+	d, pools := generateEntities(s.opts)
+	a.data = d
+	initial := s.data
+	a.lazy = func() { generateConvs(s.opts, initial, pools, d) }
+	s.api = a
+	add := func(path, stream string, h http.HandlerFunc) {
+		s.routes[path] = route{http.MethodGet, nil, s.apiHandler(stream, h)}
+	}
+	add("/v1/conversations/activitylog", "activity_logs", s.handleActivityLog)
+	add("/v1/agents", "agents", s.pagedList("agents", func(d *apiData) [][]byte { return d.agents }))
+	add("/v1/endusers", "end_users", s.pagedList("end_users", func(d *apiData) [][]byte { return d.endUsers }))
+	add("/v1/teams", "teams", singleList(d.teamsBody))
+	add("/v1/queues", "queues", singleList(d.queuesBody))
+	add("/v1/custom-attributes", "custom_attributes", singleList(d.attrsBody))
+	add("/v1/tags", "tags", s.handleTags)
+	for _, t := range d.teams {
+		add("/v1/teams/"+t.id+"/agents", "team_members", singleList(t.members))
+	}
+	for _, q := range d.queues {
+		add("/v1/queues/"+q.id+"/members", "queue_members", singleList(q.members))
+	}
+	ratings := s.apiHandler("conversation_ratings", s.handleConvChild(false))
+	notes := s.apiHandler("conversation_notes", s.handleConvChild(true))
+	for _, c := range initial.convs {
+		s.routes["/v1/conversations/"+c.id+"/ratings"] = route{http.MethodGet, nil, ratings}
+		s.routes["/v1/conversations/"+c.id+"/notes"] = route{http.MethodGet, nil, notes}
+	}
+	s.addAPITruth()
+	if prev, ok := s.routes["/_stats"]; ok {
+		prev.handler = s.statsWithAPI(prev.handler)
+		s.routes["/_stats"] = prev
+	}
+}
+
+// apiHandler wraps the endpoint h of stream with authentication, counting,
+// the rate limit and Forbid.
+func (s *Server) apiHandler(stream string, h http.HandlerFunc) http.HandlerFunc {
+	a := s.api
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.apiAuth(r) {
+			writeError(w, http.StatusUnauthorized, "Unauthorized")
+			return
+		}
+		a.count(func(st *APIStats) { st.Requests[stream]++ })
+		if s.opts.MinuteSeconds > 0 {
+			limit, window := apiLimit(a.opts.APIPerSecond, s.opts.MinuteSeconds)
+			if !s.limits.allow(s.opts.Token+"\x00dixa-api", limit, window, s.now()) {
+				a.count(func(st *APIStats) { st.RateLimited[stream]++ })
+				writeError(w, http.StatusTooManyRequests, "Too many requests")
+				return
+			}
+		}
+		if forbidden(a.opts.Forbid, r.URL.Path) {
+			a.count(func(st *APIStats) { st.Forbidden[stream]++ })
+			writeError(w, http.StatusForbidden, "Forbidden")
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		h(sw, r)
+		if sw.status == 0 || sw.status == http.StatusOK {
+			a.count(func(st *APIStats) { st.OK[stream]++ })
+		}
+	}
+}
+
+// statusWriter remembers the status a handler writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// apiLimit returns the number of requests allowed per window for a rate of
+// perSecond requests per "second" of minuteSeconds/60 seconds.
+func apiLimit(perSecond, minuteSeconds float64) (int, time.Duration) {
+	limit := max(1, math.Floor(perSecond))
+	second := minuteSeconds / 60 * float64(time.Second)
+	return int(limit), time.Duration(second * limit / perSecond)
+}
+
+// apiAuth reports whether r carries the token: raw, or after "Bearer "
+// (scheme case-insensitive).
+func (s *Server) apiAuth(r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if scheme, cred, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		h = strings.TrimSpace(cred)
+	}
+	return tokenEqual(h, s.opts.Token)
+}
+
+// forbidden reports whether path matches one of the prefixes (see
+// [APIOptions].Forbid).
+func forbidden(prefixes []string, path string) bool {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+next:
+	for _, p := range prefixes {
+		want := strings.Split(strings.Trim(p, "/"), "/")
+		if len(want) > len(segs) {
+			continue
+		}
+		for i, w := range want {
+			if w != "*" && w != segs[i] {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// statsWithAPI returns prev (the /_stats handler) with an "api" member
+// added to its JSON object.
+func (s *Server) statsWithAPI(prev http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufferWriter{header: http.Header{}}
+		prev(rec, r)
+		body := bytes.TrimSpace(rec.buf.Bytes())
+		api, err := json.Marshal(s.APIStats())
+		if (rec.status == 0 || rec.status == http.StatusOK) && err == nil && len(body) > 1 && body[len(body)-1] == '}' {
+			sep := ","
+			if bytes.Equal(bytes.TrimSpace(body[1:len(body)-1]), nil) {
+				sep = ""
+			}
+			body = append(append(append(body[:len(body)-1:len(body)-1], sep+`"api":`...), api...), "}\n"...)
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		if rec.status != 0 {
+			w.WriteHeader(rec.status)
+		}
+		_, _ = w.Write(body)
+	}
+}
+
+// bufferWriter is an http.ResponseWriter that keeps the response.
+type bufferWriter struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header         { return b.header }
+func (b *bufferWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
