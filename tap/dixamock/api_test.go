@@ -95,6 +95,7 @@ func TestAPIServesExactlyTheTruthAndMatchesTheSchemas(t *testing.T) {
 	got := sharedServed(t)
 	for stream, keys := range apiKeys {
 		t.Run(stream, func(t *testing.T) {
+			t.Parallel()
 			recs := got[stream]
 			require.NotEmpty(t, recs)
 			seen := map[string]bool{}
