@@ -38,6 +38,13 @@ say() { printf 'e2e: %s\n' "$*"; }
 die() { printf '\ne2e: FAIL: %s\n' "$*" >&2; exit 1; }
 trap 'printf "\ne2e: FAIL: line %s: %s (exit %s)\n" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
 check() { python3 "$root/scripts/e2e/check.py" "$@"; }
+# verify LABEL CHECK-ARGS...: run a check, print its line, stop if it fails.
+verify() {
+  local label=$1 line
+  shift
+  line=$(check "$@") || die "$label: check $1 failed (see above)"
+  say "$label: $line"
+}
 t_start=$(date +%s.%N)
 step_no=0
 step() {
@@ -67,7 +74,7 @@ make --no-print-directory build
 step "Meltano $MELTANO_VERSION and the loaders (cached virtualenv)"
 pins="e2e cache v2, python $(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') meltano==$MELTANO_VERSION uv==$UV_VERSION
 $(grep -E '^[[:space:]]*pip_url:' meltano.yml | sed 's/^[[:space:]]*//' | sort)"
-cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/tap-dixa
+cache_root=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tap-dixa
 cache=$cache_root/e2e-$(printf '%s' "$pins" | sha256sum | cut -c1-12)
 venv=$cache/venv
 mkdir -p "$cache_root"
@@ -202,15 +209,15 @@ export TARGET_JSONL_DO_TIMESTAMP_FILE=false
 mel config-tap-dixa config list tap-dixa
 grep -q "exports_base_url.*$url" "$out/config-tap-dixa.out" ||
   die "meltano config list tap-dixa does not show the mock's URL: $(cat "$out/config-tap-dixa.out")"
-say "meltano config list tap-dixa: $(check no-secret "$out/config-tap-dixa.out" "$TOKEN")"
+verify "meltano config list tap-dixa" no-secret "$out/config-tap-dixa.out" "$TOKEN"
 
 # ---------------------------------------------------------------------------
 step "meltano invoke tap-dixa --discover; meltano select tap-dixa --list --all"
 mel discover invoke tap-dixa --discover
 cp "$out/discover.out" "$out/catalog.json"
-say "discover: $(check catalog "$out/catalog.json")"
+verify discover catalog "$out/catalog.json"
 mel select select tap-dixa --list --all
-say "select: $(check select "$out/select.out")"
+verify select select "$out/select.out"
 
 # ---------------------------------------------------------------------------
 # loaded_ids STREAM FILE [WHERE]: the ids in the stream's table, one a line.
@@ -221,7 +228,7 @@ compare_all() {
   for s in conversations messages; do
     n=$(check truth "$url" "$s" "$tmp/truth-$s.ids")
     loaded_ids "$s" "$tmp/pg-$s.ids"
-    say "$1: $(check same-ids "$s" "$tmp/truth-$s.ids" "$tmp/pg-$s.ids")"
+    verify "$1" same-ids "$s" "$tmp/truth-$s.ids" "$tmp/pg-$s.ids"
     printf -v "truth_$s" '%s' "$n"
   done
 }
@@ -241,7 +248,7 @@ grep -qx "$big" "$tmp/truth-conversations.ids" || die "the mock's truth lacks co
 say "postgres: conversation $big exact in a bigint column, like every id above 2^53"
 mel state1 state get dev:tap-dixa-to-target-postgres
 run1_done=$(check now-ms)
-say "state: $(check state "$out/state1.out" "$(date -u -d "$mock_end" +%s)000" "$run1_done")"
+verify "state after run 1" state "$out/state1.out" "$(date -u -d "$mock_end" +%s)000" "$run1_done"
 old_conversations=$truth_conversations
 old_messages=$truth_messages
 
@@ -249,7 +256,8 @@ old_messages=$truth_messages
 step "add data to the fake Dixa, run again: only the new rows are loaded"
 from=$(check now-ms)
 to=$((from + 500))
-read -r add_c add_m < <(check add "$url" "$ADDED" "$from" "$to")
+added=$(check add "$url" "$ADDED" "$from" "$to") || die "POST /_admin/add failed"
+read -r add_c add_m <<< "$added"
 say "POST /_admin/add: $add_c conversations, $add_m messages in [$from, $to)"
 sleep 1
 run2_start=$(check now-ms)
@@ -267,17 +275,17 @@ for s in conversations messages; do
   check truth "$url" "$s" "$tmp/added-$s.ids" after "$from" before "$to" > /dev/null
   check truth "$url" "$s" "$tmp/edge-$s.ids" after $((bm - 1)) before $((bm + 1)) > /dev/null
   loaded_ids "$s" "$tmp/run2-$s.ids" "WHERE _sdc_extracted_at >= to_timestamp($((run2_start / 1000)))"
-  say "run 2: $(check only-new "$s" "$tmp/added-$s.ids" "$tmp/edge-$s.ids" "$tmp/run2-$s.ids")"
+  verify "run 2" only-new "$s" "$tmp/added-$s.ids" "$tmp/edge-$s.ids" "$tmp/run2-$s.ids"
 done
 mel state2 state get dev:tap-dixa-to-target-postgres
-say "state: $(check state "$out/state2.out" "$to" "$(check now-ms)")"
+verify "state after run 2" state "$out/state2.out" "$to" "$(check now-ms)"
 
 # ---------------------------------------------------------------------------
 step "meltano run --full-refresh tap-dixa target-jsonl"
 rm -rf "$out/jsonl" && mkdir -p "$out/jsonl" # target-jsonl appends
 mel run-jsonl run --full-refresh tap-dixa target-jsonl
 for s in conversations messages; do
-  say "jsonl: $(check jsonl "$out/jsonl" "$s" "$tmp/truth-$s.ids")"
+  verify jsonl jsonl "$out/jsonl" "$s" "$tmp/truth-$s.ids"
 done
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ func Version() string {
 	return "dev"
 }
 
-const description = "Singer tap for Dixa: conversations and messages from the Exports API, streamed window by window and resumable."
+const description = "Singer tap for Dixa: conversations and messages from the Exports API, activity logs and reference data from the Dixa API; streamed, paced and resumable."
 
 // capabilities lists only what the tap implements.
 var capabilities = []string{"catalog", "discover", "state", "about", "test"}

@@ -80,7 +80,7 @@ func flagSet(o *options) *pflag.FlagSet {
 	return fs
 }
 
-const synopsis = `tap-dixa extracts Dixa conversations and messages as Singer messages on stdout.
+const synopsis = `tap-dixa extracts Dixa conversations, messages, activity logs and reference data as Singer messages on stdout.
 
 Usage:
   tap-dixa --config CONFIG [--state STATE] [--catalog CATALOG | --properties CATALOG]
