@@ -177,13 +177,35 @@ func discover(w io.Writer) error {
 	return err
 }
 
-func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
+// setup reads the config and the catalog and makes the client: what a sync
+// and --test share.
+func setup(env Env, o *options, log *tap.Logger, opts ...dixa.Option) (*config.Config, []tap.Selected, *dixa.Client, error) {
 	cfg, warnings, err := config.Load(o.configs, env.Getenv)
 	if err != nil {
-		return &usageError{err}
+		return nil, nil, nil, &usageError{err}
 	}
 	for _, w := range warnings {
 		log.Warnf("%s", w)
+	}
+	catalogPath := o.catalog
+	if catalogPath == "" {
+		catalogPath = o.properties
+	}
+	streams, err := selectStreams(catalogPath, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	client, err := newClient(cfg, env.HTTPClient, opts...)
+	if err != nil {
+		return nil, nil, nil, &usageError{err}
+	}
+	return cfg, streams, client, nil
+}
+
+func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
+	cfg, streams, client, err := setup(env, o, log, dixa.WithObserver(log.RequestMetric))
+	if err != nil {
+		return err
 	}
 	state := singer.NewState()
 	if o.state != "" {
@@ -194,18 +216,6 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 		if state, err = singer.ParseState(b); err != nil {
 			return usagef("state %s: %v", o.state, err)
 		}
-	}
-	catalogPath := o.catalog
-	if catalogPath == "" {
-		catalogPath = o.properties
-	}
-	streams, err := selectStreams(catalogPath, log)
-	if err != nil {
-		return err
-	}
-	client, err := newClient(cfg, env.HTTPClient, dixa.WithObserver(log.RequestMetric))
-	if err != nil {
-		return &usageError{err}
 	}
 	out := singer.NewWriter(env.Stdout)
 	s := &tap.Sync{Config: cfg, Client: client, Out: out, State: state, Log: log, Now: env.Now}

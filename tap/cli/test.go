@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tap-dixa/tap-dixa/tap"
-	"github.com/tap-dixa/tap-dixa/tap/config"
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 )
 
@@ -17,24 +16,9 @@ import (
 // selected streams use, prints "ok" when each answers, and fails with the
 // reason otherwise.
 func testAccess(ctx context.Context, env Env, o *options, log *tap.Logger) error {
-	cfg, warnings, err := config.Load(o.configs, env.Getenv)
-	if err != nil {
-		return &usageError{err}
-	}
-	for _, w := range warnings {
-		log.Warnf("%s", w)
-	}
-	catalogPath := o.catalog
-	if catalogPath == "" {
-		catalogPath = o.properties
-	}
-	streams, err := selectStreams(catalogPath, log)
+	_, streams, client, err := setup(env, o, log)
 	if err != nil {
 		return err
-	}
-	client, err := newClient(cfg, env.HTTPClient)
-	if err != nil {
-		return &usageError{err}
 	}
 	now := env.Now().UTC()
 	tested := map[dixa.Surface]bool{}
