@@ -53,6 +53,7 @@ step() {
 }
 
 command -v python3 > /dev/null || die "python3 is needed (for Meltano and the checks)"
+yml_sum=$(sha256sum meltano.yml)
 rm -rf "$out" && mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tap-dixa-e2e.XXXXXX")
 chmod 711 "$tmp" # the postgres user must reach its cluster inside
@@ -287,6 +288,8 @@ mel run-jsonl run --full-refresh tap-dixa target-jsonl
 for s in conversations messages; do
   verify jsonl jsonl "$out/jsonl" "$s" "$tmp/truth-$s.ids"
 done
+
+[ "$(sha256sum meltano.yml)" = "$yml_sum" ] || die "Meltano rewrote meltano.yml (git diff meltano.yml)"
 
 # ---------------------------------------------------------------------------
 step "summary"

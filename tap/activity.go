@@ -83,10 +83,7 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 			return fmt.Errorf("%s: window %s: %w", st.Name, w, err)
 		}
 		edge = next
-		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, w.End.UTC().Format(time.RFC3339)); err != nil {
-			return err
-		}
-		if err := s.Out.WriteState(s.State); err != nil {
+		if err := s.checkpoint(st.Name, st.ReplicationKey, w.End.UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, w, n, time.Since(began).Seconds())
@@ -106,8 +103,5 @@ func (s *Sync) bookmarkActivity(st Stream, last []byte, floor time.Time) error {
 	if t.Before(floor) {
 		t = floor
 	}
-	if err := s.State.SetBookmark(st.Name, st.ReplicationKey, t.UTC().Format(time.RFC3339)); err != nil {
-		return err
-	}
-	return s.Out.WriteState(s.State)
+	return s.checkpoint(st.Name, st.ReplicationKey, t.UTC().Format(time.RFC3339))
 }

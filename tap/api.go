@@ -170,7 +170,7 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 			return err
 		}
 	}
-	if err := s.Out.WriteState(s.State); err != nil {
+	if err := s.writeState(""); err != nil {
 		return err
 	}
 	s.Log.Infof("%s: %d records in %.1fs", st.Name, n, time.Since(began).Seconds())
@@ -196,8 +196,7 @@ func (s *Sync) begin(sel Selected, bookmark []string) error {
 	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, bookmark); err != nil {
 		return err
 	}
-	s.State.SetCurrentlySyncing(st.Name)
-	return s.Out.WriteState(s.State)
+	return s.writeState(st.Name)
 }
 
 func (s *Sync) projector(sel Selected, capture ...string) *record.Projector {

@@ -15,7 +15,7 @@ import (
 func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]byte) error {
 	for _, c := range children {
 		st := c.Stream
-		if s.failed[st.Name] {
+		if s.hasFailed(st.Name) {
 			continue
 		}
 		proj := s.projector(c)
@@ -50,6 +50,8 @@ func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]by
 
 // fail records that a stream failed without stopping the others.
 func (s *Sync) fail(stream string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.failed == nil {
 		s.failed = map[string]bool{}
 	}

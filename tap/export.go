@@ -46,8 +46,7 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 			return err
 		}
 	}
-	s.State.SetCurrentlySyncing(st.Name)
-	if err := s.Out.WriteState(s.State); err != nil {
+	if err := s.writeState(st.Name); err != nil {
 		return err
 	}
 	ex := &exporter{
@@ -85,10 +84,7 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 			return err
 		}
 		ex.ids = ex.ids[:0]
-		if err := s.State.SetBookmark(st.Name, st.ReplicationKey, p.End.UnixMilli()); err != nil {
-			return err
-		}
-		if err := s.Out.WriteState(s.State); err != nil {
+		if err := s.checkpoint(st.Name, st.ReplicationKey, p.End.UnixMilli()); err != nil {
 			return err
 		}
 		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, p.Window, n, time.Since(began).Seconds())

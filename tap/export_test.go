@@ -2,6 +2,7 @@ package tap
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,4 +195,90 @@ func TestNoRetryOnBadRequest(t *testing.T) {
 		assert.Contains(t, err.Error(), "400 Invalid query parameters")
 		assert.Len(t, sc.calls, 1)
 	})
+}
+
+// both answers both export endpoints with one record an hour.
+type both struct{}
+
+func (both) RoundTrip(r *http.Request) (*http.Response, error) {
+	q := r.URL.Query()
+	after, _ := strconv.ParseInt(q.Get("updated_after")+q.Get("created_after"), 10, 64)
+	before, _ := strconv.ParseInt(q.Get("updated_before")+q.Get("created_before"), 10, 64)
+	var recs []string
+	h := int64(time.Hour / time.Millisecond)
+	for at := (after/h + 1) * h; at < before; at += h {
+		if strings.Contains(r.URL.Path, "message") {
+			recs = append(recs, fmt.Sprintf(`{"id":"m%d","created_at":%d}`, at, at))
+		} else {
+			recs = append(recs, fmt.Sprintf(`{"id":%d,"updated_at":%d}`, at, at))
+		}
+	}
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(array(recs)), Header: http.Header{}, Request: r}, nil
+}
+
+// A two-year backfill of both export streams, paced at Dixa's 10/min and
+// 3/min, takes about as long as the slower stream alone when the streams
+// run in parallel, and the sum when they do not. Either way each STATE
+// covers only records already written.
+func TestParallelStreamsSpendTheLimitsWell(t *testing.T) {
+	for _, parallel := range []int{1, 3} {
+		synctest.Test(t, func(t *testing.T) {
+			client, err := dixa.NewClient("tok", dixa.WithHTTPClient(&http.Client{Transport: both{}}),
+				dixa.WithBaseURL(dixa.Exports, "http://127.0.0.1:1"),
+				dixa.WithRateLimit("/v1/conversation_export", rate.Limit(10.0/60)),
+				dixa.WithRateLimit("/v1/message_export", rate.Limit(3.0/60)))
+			require.NoError(t, err)
+			var out bytes.Buffer
+			end := t0.AddDate(2, 0, 0)
+			cfg := &config.Config{StartDate: t0, EndDate: end, Window: 31 * 24 * time.Hour, MaxRetries: 1,
+				ConversationsPerMinute: 10, MessagesPerMinute: 3, MaxParallelStreams: parallel}
+			var sels []Selected
+			for _, st := range Streams[:2] {
+				spec, err := st.Spec()
+				require.NoError(t, err)
+				sels = append(sels, Selected{Stream: st, Spec: spec, Schema: spec.Schema})
+			}
+			s := &Sync{Config: cfg, Client: client, Out: singer.NewWriter(&out), State: singer.NewState(),
+				Log: NewLogger(io.Discard, Info), Now: time.Now}
+			began := time.Now()
+			require.NoError(t, s.Run(t.Context(), sels))
+			took := time.Since(began)
+			windows := len(Windows(t0, end, cfg.Window)) // 24 per stream
+			slow := time.Duration(windows-1) * 20 * time.Second
+			fast := time.Duration(windows-1) * 6 * time.Second
+			if parallel == 1 {
+				assert.Equal(t, slow+fast, took, "one after another: the sum")
+			} else {
+				assert.Equal(t, slow, took, "in parallel: the slower stream alone")
+			}
+			// Replay the output: at every STATE, nothing below a bookmark may
+			// still be to come.
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			marks := map[string]int64{}
+			for _, l := range lines {
+				var m struct {
+					Type   string
+					Stream string
+					Record map[string]any
+					Value  struct {
+						Bookmarks map[string]map[string]int64
+					}
+				}
+				require.NoError(t, json.Unmarshal([]byte(l), &m))
+				switch m.Type {
+				case "STATE":
+					for stream, b := range m.Value.Bookmarks {
+						for _, v := range b {
+							marks[stream] = v
+						}
+					}
+				case "RECORD":
+					at := int64(m.Record[map[string]string{"conversations": "updated_at", "messages": "created_at"}[m.Stream]].(float64))
+					assert.GreaterOrEqual(t, at, marks[m.Stream], "a %s record below a bookmark already written", m.Stream)
+				}
+			}
+			assert.Equal(t, end.UnixMilli(), marks["conversations"])
+			assert.Equal(t, end.UnixMilli(), marks["messages"])
+		})
+	}
 }

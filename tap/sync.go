@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tap-dixa/tap-dixa/tap/config"
@@ -39,8 +40,38 @@ type Sync struct {
 	// every record's time_extracted.
 	Now func() time.Time
 
+	mu          sync.Mutex // guards State and the failures below
 	failed      map[string]bool
 	failedOrder []string
+}
+
+// checkpoint sets a stream's bookmark and writes the state. Every stream
+// sets its bookmark only after writing what it covers, so the STATE
+// written covers only data already written, whichever stream calls.
+func (s *Sync) checkpoint(stream, key string, value any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.State.SetBookmark(stream, key, value); err != nil {
+		return err
+	}
+	return s.Out.WriteState(s.State)
+}
+
+// writeState writes the state; a non-empty stream becomes
+// currently_syncing.
+func (s *Sync) writeState(syncing string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if syncing != "" {
+		s.State.SetCurrentlySyncing(syncing)
+	}
+	return s.Out.WriteState(s.State)
+}
+
+func (s *Sync) hasFailed(stream string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed[stream]
 }
 
 // BookmarkError is a bookmark in the input state that cannot be read.
@@ -93,37 +124,102 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 		}
 		starts[i] = start
 	}
-	for i, sel := range main {
-		var err error
-		switch sel.Stream.Kind {
-		case Export:
-			var kids []Selected
-			if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
-				kids = children
-			}
-			err = s.syncExport(ctx, sel, starts[i], end, kids)
-		case ActivityLog:
-			err = s.syncActivity(ctx, sel, starts[i], end)
-		default:
-			err = s.syncList(ctx, sel)
-		}
-		var auth *dixa.AuthError
-		if errors.As(err, &auth) && ctx.Err() == nil {
-			s.fail(sel.Stream.Name, err)
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	if err := s.runLanes(ctx, main, starts, end, children); err != nil {
+		return err
 	}
+	s.mu.Lock()
 	s.State.SetCurrentlySyncing("")
-	if err := s.Out.WriteState(s.State); err != nil {
+	err := s.Out.WriteState(s.State)
+	s.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	if len(s.failedOrder) > 0 {
+		slices.SortFunc(s.failedOrder, func(a, b string) int { return streamIndex(a) - streamIndex(b) })
 		return &StreamsFailedError{Streams: s.failedOrder}
 	}
 	return nil
+}
+
+func streamIndex(name string) int {
+	return slices.IndexFunc(Streams, func(s Stream) bool { return s.Name == name })
+}
+
+// lane names what limits a stream's requests: each export endpoint has its
+// own, and the Dixa API one shared by all its endpoints.
+func lane(st Stream) string {
+	if st.Kind == Export {
+		return st.Path
+	}
+	return "api"
+}
+
+// runLanes syncs the streams in lanes of independent rate limits, up to
+// max_parallel_streams lanes at once, each lane's streams in order. The
+// first error other than a stream's own 401/403 stops every lane.
+func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time, end time.Time, children []Selected) error {
+	var order []string
+	lanes := map[string][]int{}
+	for i, sel := range main {
+		l := lane(sel.Stream)
+		if _, ok := lanes[l]; !ok {
+			order = append(order, l)
+		}
+		lanes[l] = append(lanes[l], i)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, max(1, s.Config.MaxParallelStreams))
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for _, l := range order {
+		// Taking a slot before starting the lane keeps the lanes' order
+		// when fewer slots than lanes are allowed.
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for _, i := range lanes[l] {
+				if ctx.Err() != nil {
+					return
+				}
+				sel := main[i]
+				var err error
+				switch sel.Stream.Kind {
+				case Export:
+					var kids []Selected
+					if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
+						kids = children
+					}
+					err = s.syncExport(ctx, sel, starts[i], end, kids)
+				case ActivityLog:
+					err = s.syncActivity(ctx, sel, starts[i], end)
+				default:
+					err = s.syncList(ctx, sel)
+				}
+				var auth *dixa.AuthError
+				if errors.As(err, &auth) && ctx.Err() == nil {
+					s.fail(sel.Stream.Name, err)
+					continue
+				}
+				if err != nil {
+					once.Do(func() { first = err; cancel(err) })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = context.Cause(ctx)
+	}
+	return first
 }
 
 // start returns where the stream resumes: the later of start_date and the

@@ -12,7 +12,7 @@
 //	          [--fault-truncate F] [--fault-slow F] [--fault-slow-for 2s] [--fault-reset F]
 //	          [--api-page-size 100] [--next-style absolute|relative|mixed]
 //	          [--activity-order ascending|shuffled] [--forbid PATH-PREFIX]...
-//	          [--api-per-second 10]
+//	          [--api-per-second 10] [--load-messages N]
 //
 // Once listening it prints the base URL as the only line on stdout (and
 // writes it to --url-file, atomically, if given) and a summary on stderr. It
@@ -31,6 +31,14 @@
 // prefixes answered 403 (repeatable; a segment "*" matches any one, e.g.
 // --forbid /v1/conversations/*/ratings), and its rate limit per token per
 // "second" of --minute-seconds/60. See dixamock.APIOptions.
+//
+// --load-messages N (N > 0) is load mode, for benchmarks: message_export
+// streams, for any valid window, the ones of N synthetic ~1 KB messages
+// (created_at spread evenly over --start..--end) that the window selects,
+// generated while the body is written; conversation_export answers [];
+// /_truth/messages answers {"count":C,"bytes":B} instead of the id list.
+// Unless --conversations is given, load mode generates no conversations.
+// See dixamock.Options.LoadMessages.
 package main
 
 import (
@@ -90,8 +98,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.Remove(urlFile)
 	}
-	fmt.Fprintf(stderr, "dixa-mock: listening on %s (%d conversations, %d messages)\n",
-		url, len(srv.Conversations()), len(srv.Messages()))
+	if opts.LoadMessages > 0 {
+		count, size := srv.LoadTruth(math.MinInt64, math.MaxInt64)
+		fmt.Fprintf(stderr, "dixa-mock: listening on %s (load mode: %d messages, %d bytes of message_export for %s..%s)\n",
+			url, count, size, opts.Start.Format(time.RFC3339), opts.End.Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(stderr, "dixa-mock: listening on %s (%d conversations, %d messages)\n",
+			url, len(srv.Conversations()), len(srv.Messages()))
+	}
 	if f := opts.Faults; f.Enabled() {
 		fmt.Fprintf(stderr, "dixa-mock: injecting faults (seed %d): 429 %g, 5xx %g, truncate %g, slow %g for %s, reset %g\n",
 			f.Seed, f.RateLimit, f.ServerError, f.Truncate, f.Slow, f.SlowFor, f.Reset)
@@ -147,6 +161,7 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 	fs.StringVar(&api.ActivityOrder, "activity-order", dixamock.OrderAscending, "activity log order: ascending or shuffled")
 	fs.StringArrayVar(&api.Forbid, "forbid", nil, "answer 403 to Dixa API paths under this prefix (repeatable; * matches one segment)")
 	fs.Float64Var(&api.APIPerSecond, "api-per-second", 10, "Dixa API requests allowed per token per --minute-seconds/60 seconds")
+	fs.IntVar(&opts.LoadMessages, "load-messages", 0, "load mode: message_export streams this many synthetic ~1 KB messages spread over --start..--end; conversation_export answers [] (0: off)")
 
 	if err = fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -156,6 +171,12 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr, u
 	}
 	if fs.NArg() > 0 {
 		return opts, "", "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if opts.LoadMessages < 0 {
+		return opts, "", "", fmt.Errorf("--load-messages must not be negative, not %d", opts.LoadMessages)
+	}
+	if opts.LoadMessages > 0 && !fs.Changed("conversations") {
+		opts.Conversations = 0 // load mode: nothing else to generate
 	}
 	if opts.Start, err = parseDate(*start); err != nil {
 		return opts, "", "", fmt.Errorf("--start: %w", err)

@@ -242,6 +242,7 @@ func TestHostTimeZoneDoesNotMatter(t *testing.T) {
 	cfg := writeConfig(t, map[string]any{
 		"api_token": e2eToken, "start_date": "2024-03-01T00:00:00", "end_date": "2024-04-15", "window_days": 1,
 		"exports_base_url": m.url, "conversations_requests_per_minute": 100000, "messages_requests_per_minute": 100000,
+		"max_parallel_streams": 1, // one order of output, to compare across zones
 	})
 	var want string
 	cat := exportsCatalog(t)
@@ -283,6 +284,7 @@ func TestSignalStopsWithSafeState(t *testing.T) {
 	cfg := writeConfig(t, map[string]any{
 		"api_token": e2eToken, "start_date": "2024-01-01", "end_date": "2024-03-01", "window_days": 1,
 		"exports_base_url": m.url, "conversations_requests_per_minute": 100000, "messages_requests_per_minute": 60,
+		"max_parallel_streams": 1, // conversations complete before messages start
 	})
 	cat := exportsCatalog(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {

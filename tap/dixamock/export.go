@@ -86,6 +86,10 @@ func (s *Server) exportHandler(ep exportEndpoint) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
 			return
 		}
+		if s.load != nil {
+			s.serveLoad(w, r, ep, after, before, fault, frng)
+			return
+		}
 		recs := s.window(ep.records(s.data), after, before)
 		if fault != "" {
 			s.countFault(fault)

@@ -25,6 +25,10 @@
 // as Dixa, its proxies and networks do: 429s (with or without Retry-After),
 // 5xx (JSON or a proxy's HTML), bodies cut off mid-array, bodies that stall,
 // and connections reset without a response. /_stats counts them.
+//
+// With [Options].LoadMessages the mock is in load mode, for benchmarks:
+// message_export streams millions of synthetic messages generated while
+// the body is written (see load.go).
 package dixamock
 
 import (
@@ -66,6 +70,10 @@ type Options struct {
 	// Faults makes a fraction of export requests fail; the zero value
 	// injects none.
 	Faults Faults
+	// LoadMessages > 0 switches on load mode, for benchmarks: message_export
+	// streams this many synthetic ~1 KB messages spread over [Start, End)
+	// and conversation_export answers [] (see load.go).
+	LoadMessages int
 	APIOptions
 }
 
@@ -82,6 +90,8 @@ func (o Options) Validate() error {
 		return errors.New("dixamock: Conversations must not be negative")
 	case o.MinuteSeconds < 0:
 		return errors.New("dixamock: MinuteSeconds must not be negative")
+	case o.LoadMessages < 0:
+		return errors.New("dixamock: LoadMessages must not be negative")
 	}
 	return o.Faults.Validate()
 }
@@ -104,6 +114,7 @@ type Server struct {
 	routes map[string]route
 	limits *limiter
 	api    *apiState
+	load   *loadGen         // load mode (load.go); nil otherwise
 	now    func() time.Time // clock for rate limits; replaceable in tests
 
 	mu    sync.Mutex
@@ -142,6 +153,9 @@ func New(opts Options) *Server {
 	}
 	s.installAdmin() // POST /_admin/add (admin.go)
 	s.addAPIRoutes() // the Dixa API and its truth (api.go)
+	if opts.LoadMessages > 0 {
+		s.installLoad() // load mode (load.go)
+	}
 	return s
 }
 
