@@ -128,7 +128,7 @@ func (g *loadGen) indexRange(after, before int64, afterIncl, beforeIncl bool) (l
 // "[", the messages separated by commas, "]\n".
 func (g *loadGen) bodyLen(lo, hi uint64) int64 {
 	const fixed = len(loadIDKey) + 36 + len(loadCSIDKey) + len(loadCreatedKey)
-	n := int64(3 + max(int64(hi-lo)-1, 0))
+	n := 3 + max(int64(hi-lo)-1, 0)
 	for i := lo; i < hi; i++ {
 		n += int64(fixed + decimalLen(g.csid(i)) + decimalLen(g.at(i)) + len(g.tail(i)))
 	}
@@ -284,7 +284,7 @@ func loadTail(rng *rand.Rand, p *pools) []byte {
 			if text.Len() > 0 {
 				text.WriteString(pick(rng, []string{"\n\n", "\n", " ", "<br>"}))
 			}
-			text.WriteString(fmt.Sprintf(pick(rng, loadParagraphs), 1000+rng.IntN(9000)))
+			fmt.Fprintf(&text, pick(rng, loadParagraphs), 1000+rng.IntN(9000))
 		}
 		m[4].v = text.String()
 	}

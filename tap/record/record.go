@@ -274,7 +274,10 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 		}
 		return out, nil
 	}
-	return appendCompact(dst, s.b[start:s.i]), nil
+	if k == kObject || k == kArray {
+		return appendCompact(dst, s.b[start:s.i]), nil
+	}
+	return append(dst, s.b[start:s.i]...), nil // a scalar has no white space to drop
 }
 
 func (p *Projector) array(dst []byte, s *scanner, items *field) ([]byte, error) {

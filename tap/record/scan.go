@@ -1,6 +1,9 @@
 package record
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // scanner walks JSON text. The decoder upstream has already checked the
 // grammar, so the scanner only has to find where values end; it still
@@ -59,19 +62,28 @@ func (s *scanner) numberKind() kind {
 	return kInteger
 }
 
-// skipString moves past the string at the cursor.
+// skipString moves past the string at the cursor. It jumps from quote to
+// quote (bytes.IndexByte is vectorised) and counts the backslashes before
+// each to tell an escaped quote from the closing one.
 func (s *scanner) skipString() error {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return errInvalid
 	}
-	for j := s.i + 1; j < len(s.b); j++ {
-		switch s.b[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := s.i + 1; j < len(s.b); {
+		q := bytes.IndexByte(s.b[j:], '"')
+		if q < 0 {
+			return errInvalid
+		}
+		j += q
+		n := 0
+		for k := j - 1; k > s.i && s.b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
 			s.i = j + 1
 			return nil
 		}
+		j++
 	}
 	return errInvalid
 }

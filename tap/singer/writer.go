@@ -34,6 +34,9 @@ type Writer struct {
 	scratch bytes.Buffer
 	tmp     []byte
 	err     error
+	// the last time_extracted formatted, reused while it does not change
+	lastTime   time.Time
+	lastFormat []byte
 }
 
 // NewWriter returns a Writer that writes to w.
@@ -85,7 +88,10 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 		l = strconv.AppendInt(l, version, 10)
 	}
 	l = append(l, `,"time_extracted":"`...)
-	l = extracted.UTC().AppendFormat(l, TimeFormat)
+	if !extracted.Equal(w.lastTime) || w.lastFormat == nil {
+		w.lastTime, w.lastFormat = extracted, extracted.UTC().AppendFormat(w.lastFormat[:0], TimeFormat)
+	}
+	l = append(l, w.lastFormat...)
 	l = append(l, "\"}\n"...)
 	w.tmp = l
 	_, w.err = w.buf.Write(l)
