@@ -30,8 +30,14 @@ lint:
 catalog:
 	$(GO) run ./cmd/tap-dixa --discover > catalog.json
 
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+# Go benchmarks of the record path, then bench/compare.sh: the raw transfer, tap-dixa and the
+# Python tap-dixa 1.0.10 on one generated message window of each size in MB (SIZES="10 100" make
+# bench for fewer); the report and profiles land in bench/out/latest/. See bench/compare.sh.
+SIZES ?= 10 100 1000
+bench: build
+	@mkdir -p bench/out
+	bash -o pipefail -c "$(GO) test -run='^$$' -bench=. -benchmem ./... | tee bench/out/go-bench.txt"
+	SIZES="$(SIZES)" NO_BUILD=1 GO="$(GO)" bash bench/compare.sh
 
 # A short run of every fuzz target; new findings land in testdata/fuzz.
 fuzz:
