@@ -244,12 +244,22 @@ func (e *exporter) hash(id, at []byte) uint64 {
 }
 
 // writtenSet remembers 64-bit hashes of the records written for a window:
-// 8 bytes a record, searched only after an attempt failed.
+// 8 bytes a record, kept in fixed chunks (no doubling while a window is
+// read) and searched only after an attempt failed.
 type writtenSet struct {
-	sorted, fresh []uint64
+	sorted []uint64
+	fresh  [][]uint64
 }
 
-func (w *writtenSet) add(h uint64) { w.fresh = append(w.fresh, h) }
+const writtenChunk = 8192
+
+func (w *writtenSet) add(h uint64) {
+	if n := len(w.fresh); n == 0 || len(w.fresh[n-1]) == writtenChunk {
+		w.fresh = append(w.fresh, make([]uint64, 0, writtenChunk))
+	}
+	last := &w.fresh[len(w.fresh)-1]
+	*last = append(*last, h)
+}
 
 func (w *writtenSet) has(h uint64) bool {
 	_, ok := slices.BinarySearch(w.sorted, h)
@@ -258,9 +268,17 @@ func (w *writtenSet) has(h uint64) bool {
 
 // seal makes the hashes added so far searchable.
 func (w *writtenSet) seal() {
-	w.sorted = append(w.sorted, w.fresh...)
-	slices.Sort(w.sorted)
-	w.fresh = w.fresh[:0]
+	n := len(w.sorted)
+	for _, c := range w.fresh {
+		n += len(c)
+	}
+	all := make([]uint64, 0, n)
+	all = append(all, w.sorted...)
+	for _, c := range w.fresh {
+		all = append(all, c...)
+	}
+	slices.Sort(all)
+	w.sorted, w.fresh = all, nil
 }
 
 // sleep waits d or until ctx is done.

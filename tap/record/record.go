@@ -50,6 +50,35 @@ type field struct {
 	keep     bool              // selected for output
 	props    map[string]*field // nil: an open object, copied whole
 	items    *field            // nil: array items are copied unchecked
+	// order remembers the members of the last object seen here, by
+	// position: records of a stream share their field order, so a
+	// comparison usually replaces the map lookup.
+	order []member
+}
+
+type member struct {
+	key   string
+	field *field // nil for a member the schema does not declare
+}
+
+// lookup returns the field of the member at position i named by the raw
+// JSON string rawKey.
+func (f *field) lookup(i int, rawKey []byte) *field {
+	inner := rawKey[1 : len(rawKey)-1]
+	if i < len(f.order) && f.order[i].key == string(inner) {
+		return f.order[i].field
+	}
+	name := string(inner)
+	if hasByte(inner, '\\') {
+		name = keyName(rawKey)
+	}
+	child := f.props[name]
+	if i < len(f.order) {
+		f.order[i] = member{string(inner), child}
+	} else if i == len(f.order) && i < 256 {
+		f.order = append(f.order, member{string(inner), child})
+	}
+	return child
 }
 
 // Projector fits records to one stream's schema. It is not safe for
@@ -184,7 +213,7 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 	s.i++ // '{'
 	dst = append(dst, '{')
 	first := true
-	for {
+	for pos := 0; ; pos++ {
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return dst, &Error{Path: f.path, Problem: "ends early"}
@@ -208,12 +237,7 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 		}
 		s.i++
 		s.skipSpace()
-		var child *field
-		if inner := rawKey[1 : len(rawKey)-1]; !hasByte(inner, '\\') {
-			child = f.props[string(inner)] // no allocation
-		} else {
-			child = f.props[keyName(rawKey)]
-		}
+		child := f.lookup(pos, rawKey)
 		if child == nil {
 			if err := s.skipValue(); err != nil {
 				return dst, &Error{Path: f.path, Problem: err.Error()}

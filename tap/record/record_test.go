@@ -159,3 +159,25 @@ func TestDateTimesAreNormalised(t *testing.T) {
 	_, err := p.Project(nil, []byte(`{"at":"yesterday"}`))
 	assert.EqualError(t, err, `field "at" is not a date-time: "yesterday"`)
 }
+
+// The field-order cache must not mix up fields when records change order.
+func TestProjectFieldOrderChanges(t *testing.T) {
+	var dropped []string
+	p := New(mustParse(t, testSchema), nil, func(path string) { dropped = append(dropped, path) }, "id", "name")
+	for _, tc := range []struct{ in, want string }{
+		{`{"id":1,"name":"a","zz":1}`, `{"id":1,"name":"a"}`},
+		{`{"name":"b","id":2,"zz":1}`, `{"name":"b","id":2}`},
+		{`{"zz":1,"id":3}`, `{"id":3}`},
+		{`{"id":4,"name":"d","zz":1}`, `{"id":4,"name":"d"}`},
+		{`{"\u0069d":5,"name":"e"}`, `{"\u0069d":5,"name":"e"}`},
+		{`{"id":6,"name":"f"}`, `{"id":6,"name":"f"}`},
+	} {
+		out, err := p.Project(nil, []byte(tc.in))
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, string(out), tc.in)
+		assert.NotNil(t, p.Captured(0), tc.in)
+	}
+	assert.Equal(t, []string{"zz"}, dropped)
+	_, err := p.Project(nil, []byte(`{"name":5}`))
+	assert.Error(t, err, "a cached position still checks the type")
+}
