@@ -31,14 +31,10 @@ func (s *Sync) page(ctx context.Context, st Stream, path string, q url.Values, k
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		retry, wait := dixa.ShouldRetry(err)
-		if !retry || try > s.Config.MaxRetries {
-			if retry {
-				err = fmt.Errorf("%w (gave up after %d attempts)", err, try)
-			}
-			return nil, err
+		wait, final := s.retryWait(try, err, time.Duration(float64(time.Second)/max(s.Config.APIPerSecond, 1e-3)))
+		if final != nil {
+			return nil, final
 		}
-		wait = max(wait, dixa.Backoff(try, time.Second, time.Minute))
 		s.Log.Warnf("%s: attempt %d failed: %v; retrying in %.1fs", st.Name, try, err, wait.Seconds())
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err

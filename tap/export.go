@@ -127,12 +127,9 @@ func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error
 		if ctx.Err() != nil {
 			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, context.Cause(ctx))
 		}
-		retry, wait := dixa.ShouldRetry(err)
-		if !retry || try > e.Config.MaxRetries {
-			if retry {
-				err = fmt.Errorf("%w (gave up after %d attempts)", err, try)
-			}
-			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, err)
+		wait, final := e.retryWait(try, err, e.interval)
+		if final != nil {
+			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, final)
 		}
 		p.written.seal()
 		if splittable(err) {
@@ -145,16 +142,30 @@ func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error
 			e.Log.Warnf("%s: window %s failed %d times in a row (%v); splitting it at %s", e.st.Name, p.Window, streak, err, mid.Format(time.RFC3339Nano))
 			return total, []pending{{Window{p.Start, mid}, p.written}, {Window{mid, p.End}, p.written}}, nil
 		}
-		var rl *dixa.RateLimitError
-		if errors.As(err, &rl) {
-			wait = max(wait, e.interval)
-		}
-		wait = max(wait, dixa.Backoff(try, min(time.Second, e.interval), time.Minute))
 		e.Log.Warnf("%s: window %s: attempt %d failed: %v; retrying in %.1fs", e.st.Name, p.Window, try, err, wait.Seconds())
 		if err := sleep(ctx, wait); err != nil {
 			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, err)
 		}
 	}
+}
+
+// retryWait is what follows failed attempt number try: the wait before
+// the next attempt, or the error to give up with. A 429 waits at least the
+// endpoint's pacing interval; backoff starts at the smaller of a second and
+// that interval.
+func (s *Sync) retryWait(try int, err error, pacing time.Duration) (time.Duration, error) {
+	retry, wait := dixa.ShouldRetry(err)
+	if !retry {
+		return 0, err
+	}
+	if try > s.Config.MaxRetries {
+		return 0, fmt.Errorf("%w (gave up after %d attempts)", err, try)
+	}
+	var rl *dixa.RateLimitError
+	if errors.As(err, &rl) {
+		wait = max(wait, pacing)
+	}
+	return max(wait, dixa.Backoff(try, min(time.Second, pacing), time.Minute)), nil
 }
 
 // splittable reports whether a failure suggests the window is too big:
