@@ -115,41 +115,36 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 		return s.Out.WriteRecord(st.Name, buf, extracted, version)
 	}
 	began := time.Now()
-	n := 0
+	// One request target for a list; one per parent record for members.
+	type target struct {
+		path string
+		id   []byte // the parent's id, added as ParentKey
+	}
+	targets := []target{{path: st.Path}}
 	if st.Kind == Members {
 		parent, _ := StreamByName(st.Parent)
-		var ids [][]byte
+		targets = nil
 		err := s.pages(ctx, parent, parent.Path, parent.Query, func(p *dixa.Page) error {
 			for _, rec := range p.Data {
 				id, err := topField(rec, "id")
 				if err != nil {
 					return fmt.Errorf("%s: %w", parent.Name, err)
 				}
-				ids = append(ids, id)
+				targets = append(targets, target{childPath(st, id), id})
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", st.Name, err)
 		}
-		for _, id := range ids {
-			path := strings.Replace(st.Path, "{id}", strings.Trim(string(id), `"`), 1)
-			err := s.pages(ctx, st, path, st.Query, func(p *dixa.Page) error {
-				for _, rec := range p.Data {
-					if err := write(withField(rec, st.ParentKey, id)); err != nil {
-						return err
-					}
-					n++
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", st.Name, path, err)
-			}
-		}
-	} else {
-		err := s.pages(ctx, st, st.Path, st.Query, func(p *dixa.Page) error {
+	}
+	n := 0
+	for _, tg := range targets {
+		err := s.pages(ctx, st, tg.path, st.Query, func(p *dixa.Page) error {
 			for _, rec := range p.Data {
+				if tg.id != nil {
+					rec = withField(rec, st.ParentKey, tg.id)
+				}
 				if err := write(rec); err != nil {
 					return err
 				}
@@ -171,6 +166,11 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	}
 	s.Log.Infof("%s: %d records in %.1fs", st.Name, n, time.Since(began).Seconds())
 	return nil
+}
+
+// childPath fills the stream's path with a parent record's id.
+func childPath(st Stream, id []byte) string {
+	return strings.Replace(st.Path, "{id}", strings.Trim(string(id), `"`), 1)
 }
 
 // topField returns the raw value of a top-level field of a JSON object.

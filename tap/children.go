@@ -22,7 +22,7 @@ func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]by
 		var buf []byte
 		for _, id := range ids {
 			extracted := s.Now()
-			path := strings.Replace(st.Path, "{id}", strings.Trim(string(id), `"`), 1)
+			path := childPath(st, id)
 			err := s.pages(ctx, st, path, st.Query, func(p *dixa.Page) error {
 				for _, rec := range p.Data {
 					var err error
