@@ -98,19 +98,9 @@ func (a *admin) handleAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	from := ceilMs(a.s.opts.End)
 	to := from + dayMs
-	for _, p := range []struct {
-		name string
-		v    *int64
-	}{{"from", &from}, {"to", &to}} {
-		if !q.Has(p.name) {
-			continue
-		}
-		v, err := parseTime(p.name, q.Get(p.name))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
-			return
-		}
-		*p.v = v
+	if err := optionalTimes(q, "from", &from, "to", &to); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
+		return
 	}
 	convs, msgs, err := a.add(n, from, to)
 	if err != nil {

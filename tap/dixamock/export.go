@@ -152,6 +152,25 @@ func exportWindow(ep exportEndpoint, q url.Values) (after, before int64, err err
 	return after, before, nil
 }
 
+// optionalTimes parses the query parameters a and b with parseTime into
+// *va and *vb, leaving a target alone when its parameter is absent.
+func optionalTimes(q url.Values, a string, va *int64, b string, vb *int64) error {
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{a, va}, {b, vb}} {
+		if !q.Has(p.name) {
+			continue
+		}
+		v, err := parseTime(p.name, q.Get(p.name))
+		if err != nil {
+			return err
+		}
+		*p.v = v
+	}
+	return nil
+}
+
 // parseTime parses a query timestamp: Unix ms or yyyy-mm-dd (UTC midnight).
 func parseTime(name, v string) (int64, error) {
 	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {

@@ -198,19 +198,9 @@ func (s *Server) installLoad() {
 func (s *Server) handleLoadTruth(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	after, before := int64(math.MinInt64), int64(math.MaxInt64)
-	for _, p := range []struct {
-		name string
-		v    *int64
-	}{{"after", &after}, {"before", &before}} {
-		if !q.Has(p.name) {
-			continue
-		}
-		v, err := parseTime(p.name, q.Get(p.name))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
-			return
-		}
-		*p.v = v
+	if err := optionalTimes(q, "after", &after, "before", &before); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid query parameters: "+err.Error())
+		return
 	}
 	lo, hi := s.load.indexRange(after, before, true, false)
 	w.Header().Set("Content-Type", "application/json")
