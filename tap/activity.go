@@ -19,9 +19,9 @@ func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z")
 // activity_log_window_days. Each window [S, E) is asked for as
 // fromDatetime = S-1s, toDatetime = E, so that it is covered whether Dixa
 // reads the bounds as inclusive or not; entries on an edge are written
-// once per run. While pages arrive in time order, a STATE follows every
-// page, bookmarking the second of its last entry; once an out-of-order
-// page is seen, STATE follows only whole windows for the rest of the run.
+// once per run. Dixa promises no order within a window, so no page tells
+// which entries are still to come: STATE follows whole windows only, and a
+// resume re-reads at most the window in flight.
 func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.Time) error {
 	st := sel.Stream
 	if err := s.begin(sel, []string{st.ReplicationKey}); err != nil {
@@ -31,7 +31,6 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 	count := newCounter(s.Log, st.Name)
 	defer count.flush()
 	start = start.Truncate(time.Second)
-	ascending := true
 	var edge map[string]bool
 	for _, w := range windows(start, end, s.Config.ActivityLogWindow, maxActivitySpan, apiWindowOverlap) {
 		began := time.Now()
@@ -41,7 +40,6 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 		// Captured values are JSON strings, quotes included.
 		edgeFrom := []byte(`"` + w.End.Add(-apiWindowOverlap).UTC().Format(record.DateTimeFormat) + `"`)
 		next := map[string]bool{}
-		var last []byte // the latest activityTimestamp written, normalised
 		var buf []byte
 		n := 0
 		err := s.pages(ctx, st, st.Path, q, func(p *dixa.Page) error {
@@ -61,21 +59,11 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 				if edge[string(id)] {
 					continue // written by the previous window
 				}
-				if ascending && last != nil && bytes.Compare(at, last) < 0 {
-					ascending = false
-					s.Log.Warnf("%s: entries are not in time order; bookmarking whole windows only", st.Name)
-				}
-				if last == nil || bytes.Compare(at, last) > 0 {
-					last = append(last[:0], at...)
-				}
 				if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
 					return err
 				}
 				count.add(1)
 				n++
-			}
-			if ascending && last != nil && p.PageKey != "" {
-				return s.bookmarkActivity(st, last, w.Start)
 			}
 			return nil
 		})
@@ -89,19 +77,4 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, w, n, time.Since(began).Seconds())
 	}
 	return nil
-}
-
-// bookmarkActivity writes a STATE after a page: the bookmark is the whole
-// second of the latest entry written (entries of that same second may
-// follow on the next page), never before the window's start.
-func (s *Sync) bookmarkActivity(st Stream, last []byte, floor time.Time) error {
-	t, err := time.Parse(`"`+record.DateTimeFormat+`"`, string(last))
-	if err != nil {
-		return fmt.Errorf("bookmark from %s: %w", last, err) // the projector wrote it: cannot happen
-	}
-	t = t.Truncate(time.Second)
-	if t.Before(floor) {
-		t = floor
-	}
-	return s.checkpoint(st.Name, st.ReplicationKey, t.UTC().Format(time.RFC3339))
 }

@@ -31,7 +31,7 @@ func (s *Sync) page(ctx context.Context, st Stream, path string, q url.Values, k
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		wait, final := s.retryWait(try, err, time.Duration(float64(time.Second)/max(s.Config.APIPerSecond, 1e-3)))
+		wait, final := s.retryWait(try, err, every(time.Second, s.Config.APIPerSecond))
 		if final != nil {
 			return nil, final
 		}
@@ -49,9 +49,13 @@ func (s *Sync) pages(ctx context.Context, st Stream, path string, q url.Values, 
 		q.Set("pageLimit", strconv.Itoa(s.Config.PageSize))
 	}
 	key := ""
-	for {
+	seen := map[string]bool{}
+	for n := 1; ; n++ {
 		p, err := s.page(ctx, st, path, q, key)
 		if err != nil {
+			if n > 1 {
+				return fmt.Errorf("page %d: %w", n, err)
+			}
 			return err
 		}
 		if err := fn(p); err != nil {
@@ -60,6 +64,10 @@ func (s *Sync) pages(ctx context.Context, st Stream, path string, q url.Values, 
 		if p.PageKey == "" || len(p.Data) == 0 {
 			return nil
 		}
+		if seen[p.PageKey] {
+			return fmt.Errorf("page %d: meta.next repeats an earlier pageKey (%.40q...): Dixa is paging in a loop", n, p.PageKey)
+		}
+		seen[p.PageKey] = true
 		key = p.PageKey
 	}
 }
@@ -152,6 +160,12 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 			}
 			return nil
 		})
+		if tg.id != nil && s.skipMissing(st, tg.id, err) {
+			continue
+		}
+		if err != nil && tg.id != nil {
+			return fmt.Errorf("%s: %s: %w", st.Name, tg.path, err)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", st.Name, err)
 		}

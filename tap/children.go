@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
@@ -40,12 +41,54 @@ func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]by
 				s.fail(st.Name, err)
 				break
 			}
+			if s.skipMissing(st, id, err) {
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", st.Name, path, err)
 			}
 		}
 	}
 	return nil
+}
+
+// skipMissing reports whether err is Dixa's 404 for the parent record
+// with the given id: a conversation it deleted or anonymised, a team
+// removed since the list was read. Such a parent is skipped for the stream
+// with a WARNING and counted, and the run goes on.
+func (s *Sync) skipMissing(st Stream, id []byte, err error) bool {
+	var er *dixa.ErrorResponse
+	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusNotFound {
+		return false
+	}
+	parent := strings.Trim(string(id), `"`)
+	s.Log.Warnf("%s: %s %s: %s; skipping it", st.Name, st.Parent, parent, er.Message)
+	s.Log.metric(metric{"counter", "skipped_parents", 1, map[string]any{"stream": st.Name, "http_status_code": http.StatusNotFound}})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.skipped == nil {
+		s.skipped = map[string][]string{}
+	}
+	s.skipped[st.Name] = append(s.skipped[st.Name], parent)
+	return true
+}
+
+// summarize logs, at the end of a run, the parents each stream skipped.
+func (s *Sync) summarize() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range Streams {
+		ids := s.skipped[st.Name]
+		if len(ids) == 0 {
+			continue
+		}
+		shown := ids[:min(len(ids), 20)]
+		more := ""
+		if len(ids) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(ids)-len(shown))
+		}
+		s.Log.Warnf("%s: skipped %d %s record(s) that Dixa answered 404 for: %s%s", st.Name, len(ids), st.Parent, strings.Join(shown, ", "), more)
+	}
 }
 
 // fail records that a stream failed without stopping the others.

@@ -26,10 +26,16 @@ const splitAfter = 3
 const minSplit = time.Hour
 
 // pending is a window still to sync, with the records that failed
-// attempts at it (or at the window it was split from) already wrote.
+// attempts at it (or at the window it was split from) already wrote, and
+// the failures they spent.
 type pending struct {
 	Window
 	written *writtenSet
+	// failures counts the failed attempts at the window as the config
+	// asked for it, halves included, since a piece of it last succeeded:
+	// max_retries bounds them all, so a dead endpoint fails after
+	// max_retries+1 attempts however often the window is split.
+	failures *int
 }
 
 // syncExport syncs one export stream window by window from start to end,
@@ -56,7 +62,7 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 		proj: record.New(sel.Spec.Schema, sel.Schema, func(path string) {
 			s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", st.Name, path)
 		}, st.KeyProperties[0], st.ReplicationKey),
-		interval: time.Duration(float64(time.Minute) / st.PerMinute(s.Config)),
+		interval: every(time.Minute, st.PerMinute(s.Config)),
 		seed:     maphash.MakeSeed(),
 		count:    newCounter(s.Log, st.Name),
 		wantIDs:  len(children) > 0,
@@ -112,22 +118,25 @@ type exporter struct {
 // window syncs one window: attempts until one reads the whole answer,
 // with backoff between them. Records written by a failed attempt are not
 // written again. A window that keeps failing is split: window returns its
-// halves instead, to be synced in its place.
+// halves instead, to be synced in its place. The window and its halves
+// share one budget of max_retries failures, renewed when a piece succeeds.
 func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error) {
 	if p.written == nil {
-		p.written = &writtenSet{}
+		p.written, p.failures = &writtenSet{}, new(int)
 	}
 	total, streak := 0, 0
 	for try := 1; ; try++ {
 		n, err := e.attempt(ctx, p)
 		total += n
 		if err == nil {
+			*p.failures = 0 // progress: the next piece has the whole budget
 			return total, nil, nil
 		}
 		if ctx.Err() != nil {
 			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, context.Cause(ctx))
 		}
-		wait, final := e.retryWait(try, err, e.interval)
+		*p.failures++
+		wait, final := e.retryWait(*p.failures, err, e.interval)
 		if final != nil {
 			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, final)
 		}
@@ -140,32 +149,32 @@ func (e *exporter) window(ctx context.Context, p pending) (int, []pending, error
 		if streak >= splitAfter && p.End.Sub(p.Start) >= 2*minSplit {
 			mid := p.Start.Add(p.End.Sub(p.Start) / 2).Truncate(time.Millisecond)
 			e.Log.Warnf("%s: window %s failed %d times in a row (%v); splitting it at %s", e.st.Name, p.Window, streak, err, mid.Format(time.RFC3339Nano))
-			return total, []pending{{Window{p.Start, mid}, p.written}, {Window{mid, p.End}, p.written}}, nil
+			return total, []pending{{Window{p.Start, mid}, p.written, p.failures}, {Window{mid, p.End}, p.written, p.failures}}, nil
 		}
-		e.Log.Warnf("%s: window %s: attempt %d failed: %v; retrying in %.1fs", e.st.Name, p.Window, try, err, wait.Seconds())
+		e.Log.Warnf("%s: window %s: attempt %d failed: %v; retrying in %.1fs (%d of %d retries used)", e.st.Name, p.Window, try, err, wait.Seconds(), *p.failures, e.Config.MaxRetries)
 		if err := sleep(ctx, wait); err != nil {
 			return total, nil, fmt.Errorf("%s: window %s: %w", e.st.Name, p.Window, err)
 		}
 	}
 }
 
-// retryWait is what follows failed attempt number try: the wait before
-// the next attempt, or the error to give up with. A 429 waits at least the
-// endpoint's pacing interval; backoff starts at the smaller of a second and
-// that interval.
-func (s *Sync) retryWait(try int, err error, pacing time.Duration) (time.Duration, error) {
+// retryWait is what follows the failures-th failed attempt: the wait
+// before the next attempt, or the error to give up with. A 429 waits at
+// least the endpoint's pacing interval; backoff starts at the smaller of a
+// second and that interval.
+func (s *Sync) retryWait(failures int, err error, pacing time.Duration) (time.Duration, error) {
 	retry, wait := dixa.ShouldRetry(err)
 	if !retry {
 		return 0, err
 	}
-	if try > s.Config.MaxRetries {
-		return 0, fmt.Errorf("%w (gave up after %d attempts)", err, try)
+	if failures > s.Config.MaxRetries {
+		return 0, fmt.Errorf("%w (gave up after %d failed attempts; max_retries is %d)", err, failures, s.Config.MaxRetries)
 	}
 	var rl *dixa.RateLimitError
 	if errors.As(err, &rl) {
 		wait = max(wait, pacing)
 	}
-	return max(wait, dixa.Backoff(try, min(time.Second, pacing), time.Minute)), nil
+	return max(wait, dixa.Backoff(failures, min(time.Second, pacing), time.Minute)), nil
 }
 
 // splittable reports whether a failure suggests the window is too big:
@@ -194,7 +203,8 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	extracted := e.Now()
 	edgeFrom := p.End.UnixMilli() - 1
 	next := map[string]int64{}
-	dec := jsonarray.NewDecoder(resp.Body)
+	head := &headReader{r: resp.Body}
+	dec := jsonarray.NewDecoder(head)
 	var buf []byte
 	n := 0
 	for i := 0; ; i++ {
@@ -203,8 +213,12 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			break
 		}
 		if err != nil {
-			if errors.Is(err, jsonarray.ErrEmpty) {
+			switch {
+			case errors.Is(err, jsonarray.ErrEmpty):
 				err = fmt.Errorf("%w: empty body", dixa.ErrTruncated)
+			case errors.Is(err, jsonarray.ErrNotArray):
+				// Dixa's {"message": ...} with a 200, or a proxy's page.
+				err = e.Client.UnexpectedBody(resp.URL, head.rest())
 			}
 			return n, err
 		}
@@ -243,6 +257,33 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	}
 	e.edge = next
 	return n, nil
+}
+
+// headReader keeps the first bytes of a body, so that an answer that is
+// not a JSON array can be quoted in the error.
+type headReader struct {
+	r    io.Reader
+	head []byte
+}
+
+// headLen is how much of a body headReader keeps.
+const headLen = 4 << 10
+
+func (h *headReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if len(h.head) < headLen {
+		h.head = append(h.head, p[:min(n, headLen-len(h.head))]...)
+	}
+	return n, err
+}
+
+// rest returns the kept start of the body, read on up to headLen bytes.
+func (h *headReader) rest() []byte {
+	if len(h.head) < headLen {
+		more, _ := io.ReadAll(io.LimitReader(h.r, int64(headLen-len(h.head))))
+		h.head = append(h.head, more...)
+	}
+	return h.head
 }
 
 func (e *exporter) hash(id, at []byte) uint64 {
@@ -290,6 +331,21 @@ func (w *writtenSet) seal() {
 	}
 	slices.Sort(all)
 	w.sorted, w.fresh = all, nil
+}
+
+// every returns the interval between events at rate per unit, kept
+// between a nanosecond and a day whatever the rate (0, negative, NaN or
+// huge), so that no wait arithmetic can overflow.
+func every(unit time.Duration, rate float64) time.Duration {
+	const longest = 24 * time.Hour
+	if !(rate > 0) {
+		return longest
+	}
+	d := float64(unit) / rate
+	if !(d < float64(longest)) {
+		return longest
+	}
+	return max(time.Duration(d), time.Nanosecond)
 }
 
 // sleep waits d or until ctx is done.

@@ -179,7 +179,7 @@ func TestGivesUpAfterMaxRetriesWithoutAdvancing(t *testing.T) {
 		o, logs, err := runSync(t, sc, 1, 2)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "conversations: window 2024-01-01T00:00:00Z..2024-01-02T00:00:00Z: GET")
-		assert.Contains(t, err.Error(), "500 Internal error (gave up after 3 attempts)")
+		assert.Contains(t, err.Error(), "500 Internal error (gave up after 3 failed attempts; max_retries is 2)")
 		assert.Len(t, sc.calls, 3, logs)
 		assert.JSONEq(t, `{"bookmarks":{},"currently_syncing":"conversations"}`, string(o.LastState()))
 	})
@@ -197,10 +197,35 @@ func TestNoRetryOnBadRequest(t *testing.T) {
 	})
 }
 
-// both answers both export endpoints with one record an hour.
-type both struct{}
+// both answers both export endpoints with one record an hour, and counts
+// each endpoint's requests over any sliding 60 s span, as Dixa may:
+// beyond its limit (10 and 3 a minute) it answers 429.
+type both struct {
+	mu       sync.Mutex
+	accepted map[string][]time.Time
+	limited  int
+}
 
-func (both) RoundTrip(r *http.Request) (*http.Response, error) {
+func (b *both) RoundTrip(r *http.Request) (*http.Response, error) {
+	limit := map[string]int{"/v1/conversation_export": 10, "/v1/message_export": 3}[r.URL.Path]
+	now := time.Now()
+	b.mu.Lock()
+	if b.accepted == nil {
+		b.accepted = map[string][]time.Time{}
+	}
+	inSpan := 0
+	for _, at := range b.accepted[r.URL.Path] {
+		if now.Sub(at) <= time.Minute { // a closed span: Dixa may count both ends
+			inSpan++
+		}
+	}
+	if inSpan >= limit {
+		b.limited++
+		b.mu.Unlock()
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Body: io.NopCloser(strings.NewReader(`{"message":"API limit has been reached"}`)), Header: http.Header{}, Request: r}, nil
+	}
+	b.accepted[r.URL.Path] = append(b.accepted[r.URL.Path], now)
+	b.mu.Unlock()
 	q := r.URL.Query()
 	after, _ := strconv.ParseInt(q.Get("updated_after")+q.Get("created_after"), 10, 64)
 	before, _ := strconv.ParseInt(q.Get("updated_before")+q.Get("created_before"), 10, 64)
@@ -216,21 +241,23 @@ func (both) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(array(recs)), Header: http.Header{}, Request: r}, nil
 }
 
-// A two-year backfill of both export streams, paced at Dixa's 10/min and
-// 3/min, takes about as long as the slower stream alone when the streams
-// run in parallel, and the sum when they do not. Either way each STATE
-// covers only records already written.
+// A two-year backfill of both export streams at the default pacing (10/min
+// and 3/min) against a server that counts any sliding 60 s span meets no
+// 429, and takes within 2 % of the minimum: about as long as the slower
+// stream alone when the streams run in parallel, the sum when they do not.
+// Either way each STATE covers only records already written.
 func TestParallelStreamsSpendTheLimitsWell(t *testing.T) {
 	for _, parallel := range []int{1, 3} {
 		synctest.Test(t, func(t *testing.T) {
-			client, err := dixa.NewClient("tok", dixa.WithHTTPClient(&http.Client{Transport: both{}}),
+			srv := &both{}
+			client, err := dixa.NewClient("tok", dixa.WithHTTPClient(&http.Client{Transport: srv}),
 				dixa.WithBaseURL(dixa.Exports, "http://127.0.0.1:1"),
 				dixa.WithRateLimit("/v1/conversation_export", rate.Limit(10.0/60)),
 				dixa.WithRateLimit("/v1/message_export", rate.Limit(3.0/60)))
 			require.NoError(t, err)
 			var out bytes.Buffer
 			end := t0.AddDate(2, 0, 0)
-			cfg := &config.Config{StartDate: t0, EndDate: end, Window: 31 * 24 * time.Hour, MaxRetries: 1,
+			cfg := &config.Config{StartDate: t0, EndDate: end, Window: 31 * 24 * time.Hour, MaxRetries: 8,
 				ConversationsPerMinute: 10, MessagesPerMinute: 3, MaxParallelStreams: parallel}
 			var sels []Selected
 			for _, st := range Streams[:2] {
@@ -246,11 +273,15 @@ func TestParallelStreamsSpendTheLimitsWell(t *testing.T) {
 			windows := len(Windows(t0, end, cfg.Window)) // 24 per stream
 			slow := time.Duration(windows-1) * 20 * time.Second
 			fast := time.Duration(windows-1) * 6 * time.Second
+			minimum := slow // in parallel: the slower stream alone
 			if parallel == 1 {
-				assert.Equal(t, slow+fast, took, "one after another: the sum")
-			} else {
-				assert.Equal(t, slow, took, "in parallel: the slower stream alone")
+				minimum = slow + fast // one after another: the sum
 			}
+			assert.Zero(t, srv.limited, "429s from a sliding-window server")
+			assert.GreaterOrEqual(t, took, minimum)
+			assert.LessOrEqual(t, took.Seconds(), 1.02*minimum.Seconds(), "within 2%% of the minimum %s", minimum)
+			t.Logf("max_parallel_streams=%d: 2-year backfill of %d+%d windows took %s (minimum %s, +%.2f%%), %d × 429",
+				parallel, windows, windows, took, minimum, 100*(took.Seconds()/minimum.Seconds()-1), srv.limited)
 			// Replay the output: at every STATE, nothing below a bookmark may
 			// still be to come.
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -279,6 +310,35 @@ func TestParallelStreamsSpendTheLimitsWell(t *testing.T) {
 			}
 			assert.Equal(t, end.UnixMilli(), marks["conversations"])
 			assert.Equal(t, end.UnixMilli(), marks["messages"])
+		})
+	}
+}
+
+// A dead endpoint fails after max_retries+1 attempts in all, halves of split
+// windows included, within a bounded time at the default settings.
+func TestDeadEndpointBudgetCoversSplits(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		status    int
+		perMinute float64
+	}{{"conversations 500", 500, 10}, {"conversations 503", 503, 10}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sc := &script{fn: func(int, int64, int64) (int, io.Reader) {
+					return tc.status, strings.NewReader(`{"message":"Internal error"}`)
+				}}
+				began := time.Now()
+				_, logs, err := runSync(t, sc, 31, 8)
+				elapsed := time.Since(began)
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "(gave up after 9 failed attempts; max_retries is 8)")
+				assert.Len(t, sc.calls, 9, logs)
+				assert.Equal(t, 2, strings.Count(logs, "splitting it"), logs)
+				// Waits: backoff 1, 2, 4, ... s capped at 60 s (jittered over the
+				// upper half), each at least the 6 s pacing interval.
+				assert.Less(t, elapsed, 4*time.Minute)
+				t.Logf("dead endpoint at the defaults: %d attempts, %.0f s (fake clock)", len(sc.calls), elapsed.Seconds())
+			})
 		})
 	}
 }

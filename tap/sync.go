@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -40,9 +41,10 @@ type Sync struct {
 	// every record's time_extracted.
 	Now func() time.Time
 
-	mu          sync.Mutex // guards State and the failures below
+	mu          sync.Mutex // guards State, the failures and the skips below
 	failed      map[string]bool
 	failedOrder []string
+	skipped     map[string][]string // stream -> parent ids answered 404
 }
 
 // checkpoint sets a stream's bookmark and writes the state. Every stream
@@ -124,12 +126,14 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 		}
 		starts[i] = start
 	}
-	if err := s.runLanes(ctx, main, starts, end, children); err != nil {
+	err := s.runLanes(ctx, main, starts, end, children)
+	s.summarize()
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.State.SetCurrentlySyncing("")
-	err := s.Out.WriteState(s.State)
+	err = s.Out.WriteState(s.State)
 	s.mu.Unlock()
 	if err != nil {
 		return err
@@ -190,19 +194,19 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 					return
 				}
 				sel := main[i]
-				var err error
-				switch sel.Stream.Kind {
-				case Export:
-					var kids []Selected
-					if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
-						kids = children
+				err := recovered(func() error {
+					switch sel.Stream.Kind {
+					case Export:
+						var kids []Selected
+						if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
+							kids = children
+						}
+						return s.syncExport(ctx, sel, starts[i], end, kids)
+					case ActivityLog:
+						return s.syncActivity(ctx, sel, starts[i], end)
 					}
-					err = s.syncExport(ctx, sel, starts[i], end, kids)
-				case ActivityLog:
-					err = s.syncActivity(ctx, sel, starts[i], end)
-				default:
-					err = s.syncList(ctx, sel)
-				}
+					return s.syncList(ctx, sel)
+				})
 				var auth *dixa.AuthError
 				if errors.As(err, &auth) && ctx.Err() == nil {
 					s.fail(sel.Stream.Name, err)
@@ -220,6 +224,18 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 		first = context.Cause(ctx)
 	}
 	return first
+}
+
+// recovered runs fn and turns a panic in it into an error carrying the
+// stack, so that it ends the run like any failure: through the logger and
+// the exit code, never as a raw trace.
+func recovered(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // start returns where the stream resumes: the later of start_date and the

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,7 +53,8 @@ func TestMain(m *testing.M) {
 
 // mock is a running dixa-mock process.
 type mock struct {
-	url string
+	url        string
+	start, end time.Time // its data range (--start, --end)
 }
 
 func startMockProcess(t *testing.T, args ...string) *mock {
@@ -68,7 +71,15 @@ func startMockProcess(t *testing.T, args ...string) *mock {
 	})
 	for i := 0; i < 300; i++ {
 		if b, err := os.ReadFile(urlFile); err == nil && len(b) > 0 {
-			return &mock{url: strings.TrimSpace(string(b))}
+			m := &mock{url: strings.TrimSpace(string(b)), start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), end: time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)}
+			for i := 0; i+1 < len(args); i++ {
+				if d, err := time.Parse(time.DateOnly, args[i+1]); err == nil && args[i] == "--start" {
+					m.start = d
+				} else if err == nil && args[i] == "--end" {
+					m.end = d
+				}
+			}
+			return m
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -86,28 +97,59 @@ func (m *mock) get(t *testing.T, path string, v any) {
 	require.NoError(t, d.Decode(v))
 }
 
+// truthRows returns the mock's truth of a stream; the activity log's
+// only within the range the tests sync (its entries may predate the
+// conversations).
+func (m *mock) truthRows(t *testing.T, stream string) []truthRow {
+	var rows []truthRow
+	path := "/_truth/" + stream
+	if stream == "activity_logs" {
+		path += fmt.Sprintf("?after=%d&before=%d", m.start.UnixMilli(), m.end.UnixMilli())
+	}
+	m.get(t, path, &rows)
+	require.NotEmpty(t, rows, stream)
+	return rows
+}
+
+type truthRow struct {
+	ID json.RawMessage `json:"id"`
+	At json.Number     `json:"at"`
+}
+
 // truth returns the mock's "id@at" set of a stream.
 func (m *mock) truth(t *testing.T, stream string) map[string]bool {
-	var rows []struct {
-		ID json.RawMessage `json:"id"`
-		At json.Number     `json:"at"`
-	}
-	m.get(t, "/_truth/"+stream, &rows)
 	out := map[string]bool{}
-	for _, r := range rows {
+	for _, r := range m.truthRows(t, stream) {
 		out[strings.Trim(string(r.ID), `"`)+"@"+r.At.String()] = true
 	}
-	require.NotEmpty(t, out)
 	return out
 }
 
-var replicationKey = map[string]string{"conversations": "updated_at", "messages": "created_at"}
+// expected returns the truth of the streams for a StateChecker.
+func (m *mock) expected(t *testing.T, streams ...string) []singertest.Expected {
+	var out []singertest.Expected
+	for _, stream := range streams {
+		for _, r := range m.truthRows(t, stream) {
+			ms, err := r.At.Int64()
+			require.NoError(t, err)
+			out = append(out, singertest.Expected{Stream: stream, Key: strings.Trim(string(r.ID), `"`), At: time.UnixMilli(ms)})
+		}
+	}
+	return out
+}
 
+var replicationKey = map[string]string{"conversations": "updated_at", "messages": "created_at", "activity_logs": "activityTimestamp"}
+
+// counts counts a stream's records by "id@at", at in Unix ms.
 func counts(o *singertest.Output, stream string) map[string]int {
 	m := map[string]int{}
 	ids, ats := o.Field(stream, "id"), o.Field(stream, replicationKey[stream])
 	for i := range ids {
-		m[strings.Trim(ids[i], `"`)+"@"+ats[i]]++
+		at := ats[i]
+		if ts, err := time.Parse(time.RFC3339Nano, strings.Trim(at, `"`)); err == nil {
+			at = strconv.FormatInt(ts.UnixMilli(), 10)
+		}
+		m[strings.Trim(ids[i], `"`)+"@"+at]++
 	}
 	return m
 }
@@ -125,6 +167,13 @@ func writeConfig(t *testing.T, v map[string]any) string {
 // streams selected.
 func exportsCatalog(t *testing.T) string {
 	t.Helper()
+	return catalogOf(t, "conversations", "messages")
+}
+
+// catalogOf writes the discovered catalog with only the named streams
+// selected.
+func catalogOf(t *testing.T, streams ...string) string {
+	t.Helper()
 	out, err := exec.Command(filepath.Join(binDir, "tap-dixa"), "--discover").Output()
 	require.NoError(t, err)
 	var cat struct {
@@ -132,7 +181,7 @@ func exportsCatalog(t *testing.T) string {
 	}
 	require.NoError(t, json.Unmarshal(out, &cat))
 	for _, s := range cat.Streams {
-		s["selected"] = s["stream"] == "conversations" || s["stream"] == "messages"
+		s["selected"] = slices.Contains(streams, s["stream"].(string))
 	}
 	b, err := json.Marshal(cat)
 	require.NoError(t, err)

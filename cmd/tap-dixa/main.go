@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	ctx, stop := cli.NotifyContext(context.Background())
+	ctx, stop := cli.NotifyContextExit(context.Background(), os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -159,43 +159,7 @@ func TestActivityLogWindowEdges(t *testing.T) {
 					assert.Less(t, ats[0], dataStart.UnixMilli(), id)
 				}
 			}
-			if order == dixamock.OrderShuffled {
-				assert.Contains(t, r.stderr, "not in time order")
-			}
 		})
-	}
-}
-
-// Cut after a STATE written mid-window (after a page) and resumed, the
-// activity log loses nothing.
-func TestActivityLogResumesMidWindow(t *testing.T) {
-	_, url := startMock(t, dixamock.Options{Seed: 12, Conversations: 100})
-	cfg := baseConfig(url)
-	cfg["page_size"] = 10
-	cfgPath, cat := writeFile(t, "config.json", cfg), catalogFor(t, "activity_logs")
-	full := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat)
-	require.Equal(t, 0, full.code, full.stderr)
-	lines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
-	var cuts []int
-	for i, l := range lines {
-		if strings.HasPrefix(l, `{"type":"STATE"`) && strings.Contains(l, `"activityTimestamp":"2024-01-1`) {
-			cuts = append(cuts, i) // a page's bookmark inside the first window
-		}
-	}
-	require.NotEmpty(t, cuts, "per-page STATEs inside a window")
-	want := activityTruth(t, url)
-	for _, cut := range []int{cuts[0], cuts[len(cuts)/2], cuts[len(cuts)-1]} {
-		o1 := singertest.Check(t, []byte(strings.Join(lines[:cut+1], "\n")+"\n"))
-		r := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat, "--state", writeFile(t, "state.json", string(o1.LastState())))
-		require.Equal(t, 0, r.code, r.stderr)
-		got := activityEmitted(t, o1)
-		for id, ats := range activityEmitted(t, singertest.Check(t, []byte(r.stdout))) {
-			got[id] = append(got[id], ats...)
-		}
-		for id := range want {
-			assert.NotEmpty(t, got[id], "cut at line %d: %s lost", cut, id)
-			assert.LessOrEqual(t, len(got[id]), 2, "cut at line %d: %s", cut, id)
-		}
 	}
 }
 

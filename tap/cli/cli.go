@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -37,6 +38,10 @@ type Env struct {
 	Now func() time.Time
 	// HTTPClient is used for requests; nil means a default client.
 	HTTPClient *http.Client
+
+	// redact is the layer Run puts in front of Stderr; setup gives it
+	// the token.
+	redact *redactor
 }
 
 // usageError is bad usage or a bad input file: exit 2.
@@ -67,7 +72,7 @@ func flagSet(o *options) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tap-dixa", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.StringArrayVar(&o.configs, "config", nil, "`CONFIG` file (JSON); repeat to layer files, later ones win; the word ENV reads TAP_DIXA_<SETTING> variables")
-	fs.StringVar(&o.state, "state", "", "state file from a previous run (the value of its last STATE message)")
+	fs.StringVar(&o.state, "state", "", "state file from a previous run: the value of its last STATE message, that message, or the output of meltano state get")
 	fs.StringVar(&o.catalog, "catalog", "", "catalog file selecting streams and fields")
 	fs.StringVar(&o.properties, "properties", "", "older name of --catalog")
 	fs.BoolVar(&o.discover, "discover", false, "print the catalog of all streams and exit")
@@ -92,8 +97,20 @@ Usage:
 Flags:
 `
 
-// Run runs the command and returns its exit code.
-func Run(ctx context.Context, env Env) int {
+// Run runs the command and returns its exit code. Everything it writes
+// to env.Stderr passes one redacting layer, which hides the API token
+// once the config is read. A panic is logged there, with its stack, and
+// exits 1.
+func Run(ctx context.Context, env Env) (code int) {
+	env.redact = newRedactor(env.Stderr)
+	env.Stderr = env.redact
+	defer env.redact.Close()
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(env.Stderr, "%s internal error: %v\n%s", tap.Critical, v, debug.Stack())
+			code = ExitFailed
+		}
+	}()
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
 	}
@@ -125,7 +142,7 @@ func Run(ctx context.Context, env Env) int {
 	default:
 		err = &usageError{fmt.Errorf("%w (see --help)", err)}
 	}
-	code := exitCode(ctx, err)
+	code = exitCode(ctx, err)
 	if code != ExitOK {
 		log.Logf(tap.Critical, "%s", err)
 	}
@@ -161,7 +178,7 @@ func run(ctx context.Context, env Env, o *options, fs *pflag.FlagSet, log *tap.L
 	case o.test:
 		return testAccess(ctx, env, o, log)
 	}
-	return sync(ctx, env, o, log)
+	return runSync(ctx, env, o, log)
 }
 
 func discover(w io.Writer) error {
@@ -184,6 +201,7 @@ func setup(env Env, o *options, log *tap.Logger, opts ...dixa.Option) (*config.C
 	if err != nil {
 		return nil, nil, nil, &usageError{err}
 	}
+	env.redact.AddToken(cfg.APIToken)
 	for _, w := range warnings {
 		log.Warnf("%s", w)
 	}
@@ -202,7 +220,7 @@ func setup(env Env, o *options, log *tap.Logger, opts ...dixa.Option) (*config.C
 	return cfg, streams, client, nil
 }
 
-func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
+func runSync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 	cfg, streams, client, err := setup(env, o, log, dixa.WithObserver(log.RequestMetric))
 	if err != nil {
 		return err
@@ -213,8 +231,16 @@ func sync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 		if err != nil {
 			return err
 		}
-		if state, err = singer.ParseState(b); err != nil {
+		var notes []singer.Note
+		if state, notes, err = singer.ParseState(b); err != nil {
 			return usagef("state %s: %v", o.state, err)
+		}
+		for _, n := range notes {
+			level := tap.Info
+			if n.Warning {
+				level = tap.Warning
+			}
+			log.Logf(level, "state %s: %s", o.state, n.Text)
 		}
 	}
 	out := singer.NewWriter(env.Stdout)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -41,8 +42,9 @@ type Client struct {
 	base      [2]*url.URL
 	http      *http.Client
 	limits    map[string]rate.Limit // by endpoint path
-	limiters  map[string]*rate.Limiter
-	surface   [2]*rate.Limiter // for every endpoint of a surface
+	pacers    map[string]*pacer     // by endpoint path
+	surfRate  [2]rate.Limit         // 0: the surface is not paced as a whole
+	surface   [2]*pacer             // for every endpoint of a surface
 	timeout   time.Duration
 	observe   func(Observation)
 }
@@ -76,7 +78,7 @@ func WithBaseURL(s Surface, raw string) Option {
 }
 
 // WithHTTPClient sets the HTTP client. Its redirect policy is replaced by
-// one that never sends the token to another host.
+// one that follows only redirects to the same scheme, host and port.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error { c.http = hc; return nil }
 }
@@ -87,22 +89,48 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithRateLimit paces requests to the endpoint path at r requests a
-// second, evenly spaced, so that no span holds more than its share.
+// second (rate.Inf: no pacing), one at a time and evenly spaced
+// (PacedInterval(r) apart, a PacingMargin under r), so that no span holds
+// more than its share. After a 429 the endpoint is paced more slowly for a
+// while. r must be above 0.
 func WithRateLimit(path string, r rate.Limit) Option {
-	return func(c *Client) error { c.limits[path] = r; return nil }
+	return func(c *Client) error {
+		if err := validRate(path, r); err != nil {
+			return err
+		}
+		c.limits[path] = r
+		return nil
+	}
 }
 
 // WithTimeout fails a request whose response headers take longer than d
-// to arrive, or whose body then sends nothing for d (ErrStalled). The
-// default is 5 minutes.
+// to arrive, or whose body then keeps a Read waiting for d (ErrStalled).
+// Only time spent waiting on the server counts, never time between the
+// caller's Reads. The default is 5 minutes; d <= 0 means no timeout.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) error { c.timeout = d; return nil }
 }
 
 // WithSurfaceRateLimit paces all requests to surface s at r requests a
-// second, with bursts of at most burst.
+// second, like WithRateLimit, on top of any endpoint's own pacing. After a
+// 429 from the Dixa API the whole surface is paced more slowly for a
+// while.
+//
+// burst is ignored: requests are always evenly spaced (a burst of 1), which
+// keeps every span under the limit even when the server allows bursts. It
+// is kept for compatibility.
 func WithSurfaceRateLimit(s Surface, r rate.Limit, burst int) Option {
-	return func(c *Client) error { c.surface[s] = rate.NewLimiter(r, max(burst, 1)); return nil }
+	_ = burst
+	return func(c *Client) error {
+		if s != Exports && s != API {
+			return fmt.Errorf("dixa: unknown surface %d", s)
+		}
+		if err := validRate(fmt.Sprintf("surface %d", s), r); err != nil {
+			return err
+		}
+		c.surfRate[s] = r
+		return nil
+	}
 }
 
 // NewClient returns a Client that authenticates with token.
@@ -111,7 +139,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		token:     token,
 		userAgent: "tap-dixa",
 		limits:    map[string]rate.Limit{},
-		limiters:  map[string]*rate.Limiter{},
+		pacers:    map[string]*pacer{},
 		timeout:   5 * time.Minute,
 	}
 	if err := WithBaseURL(Exports, DefaultExportsBaseURL)(c); err != nil {
@@ -132,21 +160,98 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	hc.CheckRedirect = c.checkRedirect
 	c.http = &hc
 	for path, r := range c.limits {
-		c.limiters[path] = rate.NewLimiter(r, 1)
+		c.pacers[path] = newPacer(r)
+	}
+	for s, r := range c.surfRate {
+		if r > 0 {
+			c.surface[s] = newPacer(r)
+		}
 	}
 	return c, nil
 }
 
-// checkRedirect follows up to ten redirects and drops the Authorization
-// header on any that leaves the original host.
+// maxRedirects is how many redirects one request follows.
+const maxRedirects = 10
+
+// checkRedirect follows up to maxRedirects redirects that keep the scheme,
+// host and port, and refuses any other (a *RefusedError), as well as any
+// that would send the token over plain http to a host that is not loopback.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+	if len(via) > maxRedirects { // via holds the first request too
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
-	if req.URL.Host != via[0].URL.Host {
-		req.Header.Del("Authorization")
+	return c.refuse(via[len(via)-1].URL, req.URL)
+}
+
+// RefusedError is a request the client would not send: a redirect that
+// leaves https or the original host or port, or one that would carry the
+// token over plain http to a host that is not loopback. It is not retried.
+type RefusedError struct {
+	// From is the URL redirected from, "" when the request is no redirect.
+	From string
+	// URL is the URL refused. Both are safe to log.
+	URL string
+	// Reason says why.
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	if e.From != "" {
+		return fmt.Sprintf("refusing redirect from %s to %s: %s", e.From, e.URL, e.Reason)
 	}
-	return nil
+	return fmt.Sprintf("refusing to send the token to %s: %s", e.URL, e.Reason)
+}
+
+// refuse returns a *RefusedError when a request to to, redirected from
+// from (nil for no redirect), must not be sent.
+func (c *Client) refuse(from, to *url.URL) error {
+	var reason string
+	switch {
+	case from != nil && from.Scheme == "https" && to.Scheme != "https":
+		reason = "it leaves https"
+	case from != nil && from.Scheme != to.Scheme:
+		reason = "it changes the scheme"
+	case from != nil && !strings.EqualFold(from.Hostname(), to.Hostname()):
+		reason = "it leaves host " + from.Hostname()
+	case from != nil && port(from) != port(to):
+		reason = "it changes the port from " + port(from) + " to " + port(to)
+	case to.Scheme != "https" && !(to.Scheme == "http" && isLoopback(to.Hostname())):
+		reason = "the token is sent only over https, or plain http to a loopback host"
+	default:
+		return nil
+	}
+	e := &RefusedError{URL: c.redact(to.String()), Reason: reason}
+	if from != nil {
+		e.From = c.redact(from.String())
+	}
+	return e
+}
+
+// port returns u's port, the scheme's default when u names none.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		if p = strings.TrimLeft(p, "0"); p == "" {
+			return "0"
+		}
+		return p
+	}
+	switch u.Scheme {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
+}
+
+// isLoopback reports whether host is localhost or a loopback address
+// (127.0.0.0/8, ::1).
+func isLoopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Response is a successful answer whose body the caller reads and closes.
@@ -158,17 +263,27 @@ type Response struct {
 
 // Get requests path on surface s with the query, after waiting for the
 // endpoint's pacing. A status other than 200 is returned as an
-// *ErrorResponse, *AuthError or *RateLimitError with the body closed.
+// *ErrorResponse, *AuthError or *RateLimitError with the body closed. A
+// request that would send the token over plain http to a host that is not
+// loopback, or a redirect elsewhere, fails with a *RefusedError.
+//
+// A 429 slows the endpoint's pacing down (and the surface's, for the Dixa
+// API); each 200 brings it gradually back.
 func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Values) (*Response, error) {
-	for _, l := range []*rate.Limiter{c.surface[s], c.limiters[path]} {
-		if l != nil {
-			if err := l.Wait(ctx); err != nil {
-				return nil, err
-			}
-		}
-	}
 	u := c.base[s].JoinPath(path)
 	u.RawQuery = query.Encode()
+	if err := c.refuse(nil, u); err != nil {
+		return nil, fmt.Errorf("GET %s: %w", c.redact(u.String()), err)
+	}
+	var pacers []*pacer // surface first, then path: the locking order
+	for _, p := range []*pacer{c.surface[s], c.pacers[path]} {
+		if p != nil {
+			pacers = append(pacers, p)
+		}
+	}
+	if err := pace(ctx, pacers...); err != nil {
+		return nil, err
+	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -183,9 +298,13 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	body := newIdleBody(nil, rctx, cancel, c.timeout)
+	body := newIdleBody(rctx, cancel, c.timeout) // armed until the headers arrive
 	began := time.Now()
 	resp, err := c.http.Do(req)
+	body.disarm()
+	if resp != nil {
+		c.adapt(s, path, resp.StatusCode)
+	}
 	if c.observe != nil {
 		o := Observation{Path: path, Duration: time.Since(began), Err: err}
 		if resp != nil {
@@ -201,6 +320,10 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 		if errors.Is(context.Cause(rctx), ErrStalled) {
 			return nil, fmt.Errorf("GET %s: no response within %s: %w", u, c.timeout, ErrStalled)
 		}
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			return nil, fmt.Errorf("GET %s: %w", c.redact(u.String()), refused)
+		}
 		return nil, c.redactErr(err)
 	}
 	body.body = resp.Body
@@ -210,6 +333,25 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 		return nil, err
 	}
 	return &Response{Body: body, URL: u.String()}, nil
+}
+
+// adapt slows the pacing down after a 429 and back up after a 200: the
+// endpoint's, and the surface's for the Dixa API, whose limit is counted
+// per surface (the Exports API counts per endpoint).
+func (c *Client) adapt(s Surface, path string, status int) {
+	ps := []*pacer{c.pacers[path]}
+	if s == API {
+		ps = append(ps, c.surface[s])
+	}
+	for _, p := range ps {
+		switch {
+		case p == nil:
+		case status == http.StatusTooManyRequests:
+			p.slowDown()
+		case status == http.StatusOK:
+			p.speedUp()
+		}
+	}
 }
 
 // redactErr hides the token in an error's text, should a transport error

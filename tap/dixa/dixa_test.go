@@ -61,6 +61,10 @@ func TestShouldRetryTable(t *testing.T) {
 		{"server closed", io.EOF, true, 0},
 		{"cancelled", context.Canceled, false, 0},
 		{"syntax", errors.New("jsonarray: invalid character"), false, 0},
+		{"200 not a page", &UnexpectedBodyError{URL: "u", Message: "Internal error"}, true, 0},
+		{"200 not an array", fmt.Errorf("attempt: %w", (&Client{}).UnexpectedBody("u", []byte("{}"))), true, 0},
+		{"redirect refused", fmt.Errorf("GET u: %w", &RefusedError{From: "https://a", URL: "http://b", Reason: "r"}), false, 0},
+		{"redirect refused in url.Error", &url.Error{Op: "Get", URL: "http://b", Err: &RefusedError{URL: "http://b", Reason: "r"}}, false, 0},
 		{"nil", nil, false, 0},
 	} {
 		retry, wait := ShouldRetry(tc.err)
@@ -142,10 +146,15 @@ func TestAuthHeadersPerSurface(t *testing.T) {
 	assert.Equal(t, []string{"/v1/x Bearer " + token + " ua/1", "/v1/x " + token + " ua/1"}, got)
 }
 
-func TestRedirectToAnotherHostDropsToken(t *testing.T) {
-	var seen string
+// A redirect to another host name is refused, and the other host sees
+// nothing: neither the token nor the request.
+func TestRedirectToAnotherHostIsRefused(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = r.Header.Get("Authorization")
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
 		_, _ = io.WriteString(w, "[]")
 	}))
 	defer other.Close()
@@ -156,10 +165,15 @@ func TestRedirectToAnotherHostDropsToken(t *testing.T) {
 	defer srv.Close()
 	c, err := NewClient(token, WithBaseURL(Exports, srv.URL))
 	require.NoError(t, err)
-	resp, err := c.Get(t.Context(), Exports, "/v1/x", nil)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Empty(t, seen, "the Authorization header does not follow a redirect to another host")
+	_, err = c.Get(t.Context(), Exports, "/v1/x", nil)
+	var refused *RefusedError
+	require.ErrorAs(t, err, &refused)
+	assert.Equal(t, "GET "+srv.URL+"/v1/x: refusing redirect from "+srv.URL+"/v1/x to "+otherURL+"/landing: it leaves host 127.0.0.1", err.Error())
+	retry, _ := ShouldRetry(err)
+	assert.False(t, retry)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, seen, "the other host gets no request")
 }
 
 func TestErrorsAreTypedCappedAndRedacted(t *testing.T) {
@@ -283,15 +297,20 @@ func TestPacingSpacesRequestsEvenly(t *testing.T) {
 		conv, msgs := rt.times["/v1/conversation_export"], rt.times["/v1/message_export"]
 		require.Len(t, conv, 7)
 		require.Len(t, msgs, 7)
+		convEvery, msgsEvery := PacedInterval(10.0/60), PacedInterval(3.0/60)
+		assert.Equal(t, 6091370559*time.Nanosecond, convEvery, "6 s stretched by PacingMargin")
+		assert.Equal(t, 20304568528*time.Nanosecond, msgsEvery, "20 s stretched by PacingMargin")
 		for i := 1; i < 7; i++ {
-			assert.Equal(t, 6*time.Second, conv[i].Sub(conv[i-1]))
-			assert.Equal(t, 20*time.Second, msgs[i].Sub(msgs[i-1]))
+			assert.Equal(t, convEvery, conv[i].Sub(conv[i-1]))
+			assert.Equal(t, msgsEvery, msgs[i].Sub(msgs[i-1]))
 		}
-		assert.Equal(t, 120*time.Second, time.Since(start), "the message endpoint's own pace decides the total")
+		assert.Equal(t, 6*msgsEvery, time.Since(start), "the message endpoint's own pace decides the total")
 	})
 }
 
 func TestParsePage(t *testing.T) {
+	c := &Client{token: token}
+	const u = "https://dev.dixa.io/v1/agents"
 	for _, tc := range []struct {
 		body, key string
 		n         int
@@ -300,18 +319,24 @@ func TestParsePage(t *testing.T) {
 		{`{"data":[{"id":"a"},{"id":"b"}],"meta":{"next":"https://dev.dixa.io/v1/agents?pageLimit=2&pageKey=abc%3D%3D"}}`, "abc==", 2, ""},
 		{`{"data":[{"id":"a"}],"meta":{"next":"/v1/agents?pageKey=rel"}}`, "rel", 1, ""},
 		{`{"data":[{"id":"a"}],"meta":{"next":null}}`, "", 1, ""},
-		{`{"data":[]}`, "", 0, ""},
-		{`{"data":[{"id":"a"}],"meta":{"next":"/v1/agents?x=1"}}`, "", 0, "no pageKey"},
-		{`{"data":{"id":"a"}}`, "", 0, "not a list"},
-		{`[{"id":"a"}]`, "", 0, `expected {"data":[...]}`},
-		{`<html>oops</html>`, "", 0, `expected {"data":[...]}`},
+		{`{"data":[{"id":"a"}],"meta":null}`, "", 1, ""},
+		{`{"data":[{"id":"a"}],"meta":{}}`, "", 1, ""},
+		{` {"data":[]} ` + "\n", "", 0, ""},
+		{`{"data":[{"id":"a"}],"meta":{"next":"/v1/agents?x=1"}}`, "", 0, "GET " + u + ": dixa: meta.next has no pageKey"},
+		{`{"data":[{"id":"a"}],"meta":"x"}`, "", 0, "GET " + u + ": dixa: meta is not an object"},
+		{`{"data":[{"id":"a"}],"meta":{"next":1}}`, "", 0, "GET " + u + ": dixa: meta.next is not a string"},
 		{`{"data":[{"id":"a"},`, "", 0, "response ended early"},
+		{`{"data":[{"id":"a"},` + "\n ", "", 0, "response ended early"},
+		{`[{"id":"a"}`, "", 0, "response ended early"},
 		{``, "", 0, "response ended early"},
+		{" \n", "", 0, "response ended early"},
 	} {
-		p, err := parsePage([]byte(tc.body))
+		p, err := c.parsePage(u, []byte(tc.body))
 		if tc.err != "" {
 			if assert.Error(t, err, tc.body) {
 				assert.Contains(t, err.Error(), tc.err, tc.body)
+				var ub *UnexpectedBodyError
+				assert.False(t, errors.As(err, &ub), tc.body)
 			}
 			continue
 		}
@@ -319,6 +344,49 @@ func TestParsePage(t *testing.T) {
 		assert.Equal(t, tc.key, p.PageKey)
 		assert.Len(t, p.Data, tc.n)
 	}
-	retry, _ := ShouldRetry(func() error { _, err := parsePage([]byte(`{"data":[`)); return err }())
+	retry, _ := ShouldRetry(func() error { _, err := c.parsePage(u, []byte(`{"data":[`)); return err }())
 	assert.True(t, retry, "a truncated page is retried")
+}
+
+// Only an object whose "data" holds a list is a page: every other 200 is
+// an *UnexpectedBodyError, retried, with Dixa's message or the body's start.
+func TestParsePageRefusesWhatIsNotAPage(t *testing.T) {
+	c := &Client{token: token}
+	const u = "https://dev.dixa.io/v1/agents?pageLimit=2"
+	long := strings.Repeat("é", 500)
+	for _, tc := range []struct{ body, msg string }{
+		{`{"message":"Internal error"}`, "Internal error"},
+		{`{"message":"bad ` + token + `\nthen"}`, "bad [redacted] then"},
+		{`{}`, "{}"},
+		{`{"data":null}`, `{"data":null}`},
+		{`{"data":{}}`, `{"data":{}}`},
+		{`{"data":{"id":"a"}}`, `{"data":{"id":"a"}}`},
+		{`{"data":"x"}`, `{"data":"x"}`},
+		{`{"data":1}`, `{"data":1}`},
+		{`{"Data":[]}`, `{"Data":[]}`},
+		{`{"data":[],"data":null}`, `{"data":[],"data":null}`},
+		{`{"data":[]} {"data":[]}`, `{"data":[]} {"data":[]}`},
+		{`[{"id":"a"}]`, `[{"id":"a"}]`},
+		{`[]`, `[]`},
+		{`null`, `null`},
+		{`"x"`, `"x"`},
+		{`42`, `42`},
+		{`true`, `true`},
+		{"<html>\n<body>oops " + token + "</body></html>", "<html> <body>oops [redacted]</body></html>"},
+		{`{"data":[1,]`, `{"data":[1,]`},
+		{`{"x":"` + long + `"}`, `{"x":"` + strings.Repeat("é", 97) + "…"},
+	} {
+		p, err := c.parsePage(u, []byte(tc.body))
+		assert.Nil(t, p, tc.body)
+		var ub *UnexpectedBodyError
+		if !assert.ErrorAs(t, err, &ub, tc.body) {
+			continue
+		}
+		assert.Equal(t, u, ub.URL)
+		assert.Equal(t, tc.msg, ub.Message, tc.body)
+		assert.Equal(t, "GET "+u+`: 200 but not {"data":[...]}: `+tc.msg, err.Error())
+		retry, wait := ShouldRetry(err)
+		assert.True(t, retry, tc.body)
+		assert.Zero(t, wait)
+	}
 }

@@ -60,7 +60,7 @@ func (e *RateLimitError) Unwrap() error { return &e.ErrorResponse }
 func (c *Client) errorFrom(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
-	er := ErrorResponse{Response: resp, URL: resp.Request.URL.String(), Message: c.redact(messageOf(body))}
+	er := ErrorResponse{Response: resp, URL: c.redact(resp.Request.URL.String()), Message: c.messageOf(body)}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return &AuthError{er}
@@ -72,15 +72,16 @@ func (c *Client) errorFrom(resp *http.Response) error {
 }
 
 // messageOf returns Dixa's {"message": ...} or the start of any other body
-// on one line.
-func messageOf(body []byte) string {
+// on one line, capped, with the token redacted before the cap so that no
+// part of it can show.
+func (c *Client) messageOf(body []byte) string {
 	var m struct {
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(body, &m) == nil && m.Message != "" {
-		return oneLine(m.Message, 300)
+		return oneLine(c.redact(m.Message), 300)
 	}
-	return oneLine(string(bytes.TrimSpace(body)), 200)
+	return oneLine(c.redact(string(bytes.TrimSpace(body))), 200)
 }
 
 func oneLine(s string, max int) string {

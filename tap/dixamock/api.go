@@ -14,16 +14,20 @@ package dixamock
 // Every request goes through, in this order: authentication (the raw token
 // or "Bearer <token>", else 401 {"message":"Unauthorized"}), the rate limit
 // (429 {"message":"Too many requests"}), [APIOptions].Forbid (403
-// {"message":"Forbidden"}), then the endpoint, whose errors are 400 (bad
-// parameters) and 404. Lists are {"data":[...]} with, for paged ones,
+// {"message":"Forbidden"}), [APIOptions].NotFound and NotFoundEvery (404
+// {"message":"Conversation with id 1234 not found"}), [APIOptions].Envelope
+// (a 200 whose body is not a list), then the endpoint, whose errors are 400
+// (bad parameters) and 404. Lists are {"data":[...]} with, for paged ones,
 // "meta":{"next":URL} while more remain; see api_page.go.
+// [APIOptions].PageKeys makes meta.next of the paged lists loop.
 //
 // The activity log answers the entries with fromDatetime <= activityTimestamp
 // < toDatetime (both required, RFC 3339 with any fraction and offset; at
 // most 90 days apart, else 400 "Invalid value for: query parameter
 // toDatetime (at most 90 days)"), ordered by activityTimestamp then id
-// ([APIOptions].ActivityOrder "ascending") or in a fixed pseudo-random order
-// ("shuffled"). A pageKey carries the query's window: sent alone it
+// ([APIOptions].ActivityOrder "ascending"), the reverse ("descending") or
+// in a fixed pseudo-random order ("shuffled"), each across all the pages
+// of the query. A pageKey carries the query's window: sent alone it
 // continues that query, sent with fromDatetime and toDatetime they must name
 // the same instants (else 400). Its entries are those of the conversations
 // of New; conversations added by POST /_admin/add have no activity log,
@@ -39,7 +43,8 @@ package dixamock
 //	/_truth/conversation_notes                  [{"id":..,"conversation_id":..}]
 //
 // and /_stats gains "api": {"requests":{..},"rate_limited":{..},
-// "forbidden":{..},"ok":{..}} keyed by stream name (see [APIStats]).
+// "forbidden":{..},"not_found":{..},"envelope":{..},"looped":{..},"ok":{..}}
+// keyed by stream name (see [APIStats]).
 
 import (
 	"bytes"
@@ -48,6 +53,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,8 +68,31 @@ const (
 
 // Activity log orders.
 const (
-	OrderAscending = "ascending" // by activityTimestamp, then id
-	OrderShuffled  = "shuffled"  // a fixed pseudo-random order, unrelated to time
+	OrderAscending  = "ascending"  // by activityTimestamp, then id
+	OrderDescending = "descending" // newest first: the reverse of OrderAscending
+	OrderShuffled   = "shuffled"   // a fixed pseudo-random order, unrelated to time
+)
+
+// Envelope anomalies: 200 responses of the Dixa API that are not a list.
+const (
+	EnvelopeMessage    = "message"     // {"message":"Something went wrong"}
+	EnvelopeEmpty      = "empty"       // {}
+	EnvelopeNullData   = "null-data"   // {"data":null}
+	EnvelopeObjectData = "object-data" // {"data":{}}
+)
+
+// envelopeBodies are the bodies of the envelope anomalies.
+var envelopeBodies = map[string]string{
+	EnvelopeMessage:    somethingWentWrong,
+	EnvelopeEmpty:      "{}\n",
+	EnvelopeNullData:   `{"data":null}` + "\n",
+	EnvelopeObjectData: `{"data":{}}` + "\n",
+}
+
+// Page key anomalies: how meta.next of the paged lists loops.
+const (
+	PageKeysRepeat = "repeat" // every page's meta.next carries that page's own pageKey
+	PageKeysCycle  = "cycle"  // the last page's meta.next points back to the second page
 )
 
 // APIOptions configures the Dixa API surface; it is embedded in [Options].
@@ -74,8 +103,9 @@ type APIOptions struct {
 	APIPageSize int
 	// NextStyle is NextAbsolute, NextRelative or NextMixed (default).
 	NextStyle string
-	// ActivityOrder is OrderAscending (default) or OrderShuffled: the order
-	// of the activity log across all the pages of one query.
+	// ActivityOrder is OrderAscending (default), OrderDescending or
+	// OrderShuffled: the order of the activity log across all the pages of
+	// one query.
 	ActivityOrder string
 	// Forbid lists path prefixes answered 403 {"message":"Forbidden"}, for
 	// tokens without the permission for a stream. They match whole path
@@ -88,6 +118,40 @@ type APIOptions struct {
 	// MinuteSeconds/60 seconds (with a fractional rate r, floor(r) or at
 	// least 1 requests per floor(r)/r or 1/r such spans), else 429.
 	APIPerSecond float64
+	// Envelope, if not empty, is the anomaly (EnvelopeMessage,
+	// EnvelopeEmpty, EnvelopeNullData or EnvelopeObjectData) answered, with
+	// status 200, instead of the list to some requests: see EnvelopeEvery.
+	Envelope string
+	// EnvelopeEvery (default 1) selects the requests that get the Envelope
+	// anomaly: counting from 0 the Dixa API requests that pass
+	// authentication, the rate limit, Forbid and NotFound and that
+	// EnvelopePaths match, the n-th gets it if n % EnvelopeEvery ==
+	// EnvelopeEvery-1 (1: every request; 2: every second one). The count is
+	// per token (the server accepts one).
+	EnvelopeEvery int
+	// EnvelopePaths, if not empty, restricts Envelope to the paths under
+	// these prefixes (matched as Forbid's); requests to other paths are
+	// neither affected nor counted.
+	EnvelopePaths []string
+	// NotFound lists path prefixes (matched as Forbid's, e.g.
+	// "/v1/conversations/*/ratings" or "/v1/conversations/1234/ratings")
+	// answered 404 {"message":"Conversation with id 1234 not found"}, as
+	// Dixa answers for a conversation it no longer has ("Team with id ..",
+	// "Queue with id .." under /v1/teams and /v1/queues, "Not found"
+	// elsewhere). See [Server.NotFound].
+	NotFound []string
+	// NotFoundEvery, if positive, makes /v1/conversations/{id}/ratings and
+	// /notes answer the same 404 for every conversation whose id %
+	// NotFoundEvery == 0 (see [Server.ConversationNotFound]).
+	NotFoundEvery int
+	// PageKeys, if not empty, makes meta.next of the paged lists (activity
+	// log, agents, end users) loop: with PageKeysRepeat every page
+	// requested with a pageKey has that same pageKey in meta.next (so the
+	// second page is served forever), with PageKeysCycle the page that
+	// ends the list has in meta.next the second page (the first if the
+	// list has only one page of items) instead of the following empty page
+	// or none.
+	PageKeys string
 }
 
 // Validate reports whether o is valid.
@@ -97,14 +161,27 @@ func (o APIOptions) Validate() error {
 		return errors.New("dixamock: APIPageSize must not be negative")
 	case o.NextStyle != "" && o.NextStyle != NextAbsolute && o.NextStyle != NextRelative && o.NextStyle != NextMixed:
 		return fmt.Errorf("dixamock: NextStyle must be %q, %q or %q, not %q", NextAbsolute, NextRelative, NextMixed, o.NextStyle)
-	case o.ActivityOrder != "" && o.ActivityOrder != OrderAscending && o.ActivityOrder != OrderShuffled:
-		return fmt.Errorf("dixamock: ActivityOrder must be %q or %q, not %q", OrderAscending, OrderShuffled, o.ActivityOrder)
+	case o.ActivityOrder != "" && o.ActivityOrder != OrderAscending && o.ActivityOrder != OrderDescending && o.ActivityOrder != OrderShuffled:
+		return fmt.Errorf("dixamock: ActivityOrder must be %q, %q or %q, not %q", OrderAscending, OrderDescending, OrderShuffled, o.ActivityOrder)
 	case !(o.APIPerSecond >= 0) || math.IsInf(o.APIPerSecond, 0):
 		return errors.New("dixamock: APIPerSecond must be a finite number, not negative")
+	case o.Envelope != "" && envelopeBodies[o.Envelope] == "":
+		return fmt.Errorf("dixamock: Envelope must be %q, %q, %q or %q, not %q", EnvelopeMessage, EnvelopeEmpty, EnvelopeNullData, EnvelopeObjectData, o.Envelope)
+	case o.EnvelopeEvery < 0:
+		return errors.New("dixamock: EnvelopeEvery must not be negative")
+	case o.NotFoundEvery < 0:
+		return errors.New("dixamock: NotFoundEvery must not be negative")
+	case o.PageKeys != "" && o.PageKeys != PageKeysRepeat && o.PageKeys != PageKeysCycle:
+		return fmt.Errorf("dixamock: PageKeys must be \"\", %q or %q, not %q", PageKeysRepeat, PageKeysCycle, o.PageKeys)
 	}
-	for _, f := range o.Forbid {
-		if !strings.HasPrefix(f, "/") {
-			return fmt.Errorf("dixamock: Forbid entry %q must start with /", f)
+	for _, l := range []struct {
+		name     string
+		prefixes []string
+	}{{"Forbid", o.Forbid}, {"EnvelopePaths", o.EnvelopePaths}, {"NotFound", o.NotFound}} {
+		for _, f := range l.prefixes {
+			if !strings.HasPrefix(f, "/") {
+				return fmt.Errorf("dixamock: %s entry %q must start with /", l.name, f)
+			}
 		}
 	}
 	return nil
@@ -123,6 +200,9 @@ func (o APIOptions) withDefaults() APIOptions {
 	}
 	if o.APIPerSecond == 0 {
 		o.APIPerSecond = 10
+	}
+	if o.EnvelopeEvery == 0 {
+		o.EnvelopeEvery = 1
 	}
 	return o
 }
@@ -144,14 +224,31 @@ type APIStats struct {
 	RateLimited map[string]int64 `json:"rate_limited"`
 	// Forbidden counts the requests answered 403 (see [APIOptions].Forbid).
 	Forbidden map[string]int64 `json:"forbidden"`
-	// OK counts the requests answered 200.
+	// NotFound counts the requests answered 404 because of
+	// [APIOptions].NotFound or NotFoundEvery.
+	NotFound map[string]int64 `json:"not_found"`
+	// Envelope counts the requests answered an [APIOptions].Envelope
+	// anomaly (not counted in OK).
+	Envelope map[string]int64 `json:"envelope"`
+	// Looped counts the pages whose meta.next [APIOptions].PageKeys made
+	// loop (also counted in OK).
+	Looped map[string]int64 `json:"looped"`
+	// OK counts the requests answered 200 by the endpoint.
 	OK map[string]int64 `json:"ok"`
 }
 
+// maps returns the counters of st, in a fixed order.
+func (st *APIStats) maps() []map[string]int64 {
+	return []map[string]int64{st.Requests, st.RateLimited, st.Forbidden, st.NotFound, st.Envelope, st.Looped, st.OK}
+}
+
 func newAPIStats() APIStats {
-	st := APIStats{Requests: map[string]int64{}, RateLimited: map[string]int64{}, Forbidden: map[string]int64{}, OK: map[string]int64{}}
-	for _, n := range apiStreams {
-		st.Requests[n], st.RateLimited[n], st.Forbidden[n], st.OK[n] = 0, 0, 0, 0
+	st := APIStats{Requests: map[string]int64{}, RateLimited: map[string]int64{}, Forbidden: map[string]int64{},
+		NotFound: map[string]int64{}, Envelope: map[string]int64{}, Looped: map[string]int64{}, OK: map[string]int64{}}
+	for _, m := range st.maps() {
+		for _, n := range apiStreams {
+			m[n] = 0
+		}
 	}
 	return st
 }
@@ -169,8 +266,9 @@ type apiState struct {
 	once sync.Once
 	lazy func() // fills in the rest of data
 
-	mu    sync.Mutex
-	stats APIStats
+	mu        sync.Mutex
+	stats     APIStats
+	envelopes int64 // requests counted for EnvelopeEvery
 }
 
 // full returns the data, generating the lazy part on first use.
@@ -185,12 +283,10 @@ func (s *Server) APIStats() APIStats {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := newAPIStats()
-	for _, m := range []struct{ dst, src map[string]int64 }{
-		{st.Requests, a.stats.Requests}, {st.RateLimited, a.stats.RateLimited},
-		{st.Forbidden, a.stats.Forbidden}, {st.OK, a.stats.OK},
-	} {
-		for k, v := range m.src {
-			m.dst[k] = v
+	dst, src := st.maps(), a.stats.maps()
+	for i := range dst {
+		for k, v := range src[i] {
+			dst[i][k] = v
 		}
 	}
 	return st
@@ -263,9 +359,19 @@ func (s *Server) apiHandler(stream string, h http.HandlerFunc) http.HandlerFunc 
 				return
 			}
 		}
-		if forbidden(a.opts.Forbid, r.URL.Path) {
+		if pathMatches(a.opts.Forbid, r.URL.Path) {
 			a.count(func(st *APIStats) { st.Forbidden[stream]++ })
 			writeError(w, http.StatusForbidden, "Forbidden")
+			return
+		}
+		if s.notFound(r.URL.Path) {
+			a.count(func(st *APIStats) { st.NotFound[stream]++ })
+			writeError(w, http.StatusNotFound, notFoundMessage(r.URL.Path))
+			return
+		}
+		if body := a.envelope(r.URL.Path); body != "" {
+			a.count(func(st *APIStats) { st.Envelope[stream]++ })
+			writeOK(w, body)
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
@@ -310,9 +416,82 @@ func (s *Server) apiAuth(r *http.Request) bool {
 	return tokenEqual(h, s.opts.Token)
 }
 
-// forbidden reports whether path matches one of the prefixes (see
+// envelope counts a request to path for EnvelopeEvery and returns the body
+// of the anomaly it gets, or "" if it gets none.
+func (a *apiState) envelope(path string) string {
+	if a.opts.Envelope == "" || (len(a.opts.EnvelopePaths) > 0 && !pathMatches(a.opts.EnvelopePaths, path)) {
+		return ""
+	}
+	a.mu.Lock()
+	n := a.envelopes
+	a.envelopes++
+	a.mu.Unlock()
+	if every := int64(a.opts.EnvelopeEvery); n%every != every-1 {
+		return ""
+	}
+	return envelopeBodies[a.opts.Envelope]
+}
+
+// notFound reports whether the routed Dixa API path is answered 404 by
+// NotFound or NotFoundEvery.
+func (s *Server) notFound(path string) bool {
+	if pathMatches(s.api.opts.NotFound, path) {
+		return true
+	}
+	if s.api.opts.NotFoundEvery <= 0 {
+		return false
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) != 4 || segs[0] != "v1" || segs[1] != "conversations" || (segs[3] != "ratings" && segs[3] != "notes") {
+		return false
+	}
+	id, err := strconv.ParseInt(segs[2], 10, 64)
+	return err == nil && s.ConversationNotFound(id)
+}
+
+// NotFound reports whether an authenticated GET of path (without a
+// query) to the Dixa API is answered 404: because the mock has no such
+// route (for instance the ratings of a conversation added by
+// POST /_admin/add), or because of [APIOptions].NotFound or
+// NotFoundEvery, unless Forbid answers 403 first. It ignores
+// [Options].RedirectTo and the rate limit.
+func (s *Server) NotFound(path string) bool {
+	if strings.HasPrefix(path, "/_") {
+		return false
+	}
+	rt, ok := s.routes[path]
+	if !ok {
+		return true
+	}
+	if rt.auth != nil || pathMatches(s.api.opts.Forbid, path) {
+		return false // an export endpoint, or 403
+	}
+	return s.notFound(path)
+}
+
+// ConversationNotFound reports whether [APIOptions].NotFoundEvery makes the
+// ratings and notes of the conversation id answer 404: id % NotFoundEvery
+// == 0.
+func (s *Server) ConversationNotFound(id int64) bool {
+	n := int64(s.api.opts.NotFoundEvery)
+	return n > 0 && id%n == 0
+}
+
+// notFoundMessage is the message of an injected 404 of path, naming the
+// conversation, team or queue of the path's id.
+func notFoundMessage(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) >= 3 && segs[0] == "v1" {
+		if kind, ok := map[string]string{"conversations": "Conversation", "teams": "Team", "queues": "Queue"}[segs[1]]; ok && segs[2] != "activitylog" {
+			return kind + " with id " + segs[2] + " not found"
+		}
+	}
+	return "Not found"
+}
+
+// pathMatches reports whether path matches one of the prefixes (see
 // [APIOptions].Forbid).
-func forbidden(prefixes []string, path string) bool {
+func pathMatches(prefixes []string, path string) bool {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 next:
 	for _, p := range prefixes {

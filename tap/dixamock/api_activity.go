@@ -168,8 +168,12 @@ func (s *Server) handleActivityLog(w http.ResponseWriter, r *http.Request) {
 	lo := sort.Search(len(d.activity), func(i int) bool { return d.activity[i].at >= pos.From })
 	hi := sort.Search(len(d.activity), func(i int) bool { return d.activity[i].at >= pos.To })
 	hi = max(hi, lo)
-	if s.api.opts.ActivityOrder == OrderAscending {
+	switch s.api.opts.ActivityOrder {
+	case OrderAscending:
 		s.writePage(w, r, pos, func(i int) []byte { return d.activity[lo+i].json }, hi-lo)
+		return
+	case OrderDescending:
+		s.writePage(w, r, pos, func(i int) []byte { return d.activity[hi-1-i].json }, hi-lo)
 		return
 	}
 	idx := make([]int, hi-lo)

@@ -3,6 +3,8 @@ package dixamock
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -55,9 +57,9 @@ func TestAPIForbid(t *testing.T) {
 	assert.Equal(t, int64(0), st.OK["agents"])
 	assert.Equal(t, int64(1), st.OK["conversation_notes"])
 
-	assert.True(t, forbidden([]string{"/v1/agents"}, "/v1/agents/x"))
-	assert.False(t, forbidden([]string{"/v1/agents"}, "/v1/agentsx"))
-	assert.False(t, forbidden([]string{"/v1/conversations/*/ratings"}, "/v1/conversations/activitylog"))
+	assert.True(t, pathMatches([]string{"/v1/agents"}, "/v1/agents/x"))
+	assert.False(t, pathMatches([]string{"/v1/agents"}, "/v1/agentsx"))
+	assert.False(t, pathMatches([]string{"/v1/conversations/*/ratings"}, "/v1/conversations/activitylog"))
 }
 
 func TestAPIRateLimit(t *testing.T) {
@@ -155,7 +157,15 @@ func TestAPIOptionsValidate(t *testing.T) {
 		{APIOptions{APIPageSize: 5, NextStyle: NextRelative, ActivityOrder: OrderShuffled, Forbid: []string{"/v1/x"}, APIPerSecond: 0.5}, ""},
 		{APIOptions{APIPageSize: -1}, "APIPageSize"},
 		{APIOptions{NextStyle: "weird"}, "NextStyle"},
-		{APIOptions{ActivityOrder: "descending"}, "ActivityOrder"},
+		{APIOptions{ActivityOrder: OrderDescending}, ""},
+		{APIOptions{Envelope: EnvelopeNullData, EnvelopeEvery: 3, EnvelopePaths: []string{"/v1/agents"}, NotFound: []string{"/v1/x"}, NotFoundEvery: 2, PageKeys: PageKeysCycle}, ""},
+		{APIOptions{ActivityOrder: "backwards"}, "ActivityOrder"},
+		{APIOptions{Envelope: "weird"}, "Envelope"},
+		{APIOptions{EnvelopeEvery: -1}, "EnvelopeEvery"},
+		{APIOptions{EnvelopePaths: []string{"v1/agents"}}, "EnvelopePaths"},
+		{APIOptions{NotFound: []string{"v1/agents"}}, "NotFound"},
+		{APIOptions{NotFoundEvery: -1}, "NotFoundEvery"},
+		{APIOptions{PageKeys: "forever"}, "PageKeys"},
 		{APIOptions{APIPerSecond: -1}, "APIPerSecond"},
 		{APIOptions{Forbid: []string{"v1/agents"}}, "Forbid"},
 	} {
@@ -170,4 +180,201 @@ func TestAPIOptionsValidate(t *testing.T) {
 	opts := testOptions()
 	opts.NextStyle = "weird"
 	assert.Panics(t, func() { New(opts) })
+}
+
+func TestAPIEnvelope(t *testing.T) {
+	for kind, want := range map[string]string{
+		EnvelopeMessage:    `{"message":"Something went wrong"}`,
+		EnvelopeEmpty:      `{}`,
+		EnvelopeNullData:   `{"data":null}`,
+		EnvelopeObjectData: `{"data":{}}`,
+	} {
+		t.Run(kind, func(t *testing.T) {
+			opts := testOptions()
+			opts.Conversations = 20
+			opts.Envelope = kind
+			s := New(opts)
+			h := s.Handler()
+			for _, p := range []string{"/v1/agents", "/v1/agents?pageLimit=2", "/v1/teams", activityURL("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")} {
+				r := apiGet(t, h, p, testToken)
+				assert.Equal(t, http.StatusOK, r.status, p)
+				assert.Equal(t, want+"\n", string(r.body), "every request (EnvelopeEvery 0 means 1): %s", p)
+			}
+			assert.Equal(t, 401, apiGet(t, h, "/v1/agents", "").status, "authentication comes first")
+			st := s.APIStats()
+			assert.Equal(t, int64(2), st.Envelope["agents"])
+			assert.Equal(t, int64(1), st.Envelope["teams"])
+			assert.Equal(t, int64(1), st.Envelope["activity_logs"])
+			assert.Equal(t, int64(0), st.OK["agents"], "an anomaly is not OK")
+		})
+	}
+
+	// Every third request under EnvelopePaths; other paths and 403s are
+	// neither affected nor counted.
+	opts := testOptions()
+	opts.Conversations = 20
+	opts.Envelope = EnvelopeNullData
+	opts.EnvelopeEvery = 3
+	opts.EnvelopePaths = []string{"/v1/agents", "/v1/queues"}
+	opts.Forbid = []string{"/v1/queues"}
+	s := New(opts)
+	h := s.Handler()
+	var got []bool
+	for i := range 9 {
+		assert.Equal(t, 403, apiGet(t, h, "/v1/queues", testToken).status)
+		page(t, h, "/v1/teams") // never an anomaly
+		r := apiGet(t, h, "/v1/agents", testToken)
+		require.Equal(t, 200, r.status, "request %d", i)
+		got = append(got, string(r.body) == "{\"data\":null}\n")
+	}
+	assert.Equal(t, []bool{false, false, true, false, false, true, false, false, true}, got)
+	st := s.APIStats()
+	assert.Equal(t, int64(3), st.Envelope["agents"])
+	assert.Equal(t, int64(6), st.OK["agents"])
+	assert.Equal(t, int64(0), st.Envelope["teams"])
+	assert.Equal(t, int64(9), st.Forbidden["queues"])
+}
+
+func TestAPINotFound(t *testing.T) {
+	opts := testOptions()
+	opts.Conversations = 120
+	opts.NotFoundEvery = 3
+	ids := convIDsOf(New(opts)) // the same whatever the Dixa API options
+	opts.NotFound = []string{"/v1/conversations/" + ids[1] + "/ratings", "/v1/teams/*/agents"}
+	opts.Forbid = []string{"/v1/conversations/" + ids[2]}
+	s := New(opts)
+	h := s.Handler()
+	want := map[string]int64{}
+	skipped := 0
+	for i, id := range ids {
+		n, err := strconv.ParseInt(id, 10, 64)
+		require.NoError(t, err)
+		every := n%3 == 0
+		assert.Equal(t, every, s.ConversationNotFound(n), id)
+		for _, child := range []string{"ratings", "notes"} {
+			stream := "conversation_" + child
+			p := "/v1/conversations/" + id + "/" + child
+			r := apiGet(t, h, p, testToken)
+			wantStatus := 200
+			switch {
+			case i == 2:
+				wantStatus = 403 // Forbid comes first
+			case every || (i == 1 && child == "ratings"):
+				wantStatus = 404
+			}
+			assert.Equal(t, wantStatus, r.status, p)
+			assert.Equal(t, wantStatus == 404, s.NotFound(p), p)
+			if wantStatus == 404 {
+				assert.JSONEq(t, `{"message":"Conversation with id `+id+` not found"}`, string(r.body), p)
+				want[stream]++
+				skipped++
+			}
+		}
+	}
+	assert.Positive(t, want["conversation_notes"], "some conversations are skipped")
+	assert.Less(t, skipped, len(ids), "most are not")
+
+	teams := page(t, h, "/v1/teams").Data
+	team := teams[0]["id"].(string)
+	r := apiGet(t, h, "/v1/teams/"+team+"/agents", testToken)
+	assert.Equal(t, 404, r.status)
+	assert.JSONEq(t, `{"message":"Team with id `+team+` not found"}`, string(r.body))
+	want["team_members"] = 1
+	st := s.APIStats()
+	for _, stream := range []string{"conversation_ratings", "conversation_notes", "team_members"} {
+		assert.Equal(t, want[stream], st.NotFound[stream], stream)
+	}
+
+	assert.True(t, s.NotFound("/v1/conversations/1/ratings"), "unknown conversation")
+	assert.False(t, s.NotFound("/v1/agents"))
+	assert.False(t, s.NotFound("/v1/conversation_export"))
+	assert.False(t, s.NotFound("/_stats"))
+	assert.Equal(t, "Queue with id q1 not found", notFoundMessage("/v1/queues/q1/members"))
+	assert.Equal(t, "Not found", notFoundMessage("/v1/agents"))
+	assert.Equal(t, "Not found", notFoundMessage("/v1/conversations/activitylog"))
+	assert.False(t, shared().ConversationNotFound(3), "off by default")
+}
+
+func TestAPIPageKeysRepeat(t *testing.T) {
+	opts := testOptions()
+	opts.Conversations = 60
+	opts.PageKeys = PageKeysRepeat
+	s := New(opts)
+	h := s.Handler()
+	first := page(t, h, "/v1/agents?pageLimit=5")
+	second := nextOf(first)
+	key := pageKeyOf(t, second)
+	var data []map[string]any
+	target := second
+	for i := range 10 {
+		e := page(t, h, target)
+		if i == 0 {
+			data = e.Data
+			assert.NotEqual(t, first.Data, data)
+		}
+		assert.Equal(t, data, e.Data, "the second page, forever")
+		target = nextOf(e)
+		require.NotEmpty(t, target)
+		assert.Equal(t, key, pageKeyOf(t, target))
+	}
+
+	// The activity log, the tap's way, and a last page: still its own key.
+	q := activityURL("2024-01-01T00:00:00Z", "2024-01-20T00:00:00Z", "pageLimit=1000")
+	e := page(t, h, q)
+	assert.Empty(t, nextOf(e), "one page and no pageKey: no next")
+	q = activityURL("2024-01-01T00:00:00Z", "2024-01-20T00:00:00Z", "pageLimit=3")
+	k := pageKeyOf(t, nextOf(page(t, h, q)))
+	for range 3 {
+		e := page(t, h, q+"&pageKey="+url.QueryEscape(k))
+		assert.Len(t, e.Data, 3)
+		assert.Equal(t, k, pageKeyOf(t, nextOf(e)))
+	}
+	st := s.APIStats()
+	assert.Equal(t, int64(10), st.Looped["agents"])
+	assert.Equal(t, int64(3), st.Looped["activity_logs"])
+}
+
+func TestAPIPageKeysCycle(t *testing.T) {
+	opts := testOptions()
+	opts.Conversations = 60
+	opts.PageKeys = PageKeysCycle
+	s := New(opts)
+	h := s.Handler()
+	// 25 agents in pages of 7: 7, 7, 7, 4, then back to the second.
+	var pages [][]map[string]any
+	target := "/v1/agents?pageLimit=7"
+	for range 7 {
+		e := page(t, h, target)
+		pages = append(pages, e.Data)
+		target = nextOf(e)
+		require.NotEmpty(t, target, "a cycle never ends")
+	}
+	assert.Len(t, pages[3], 4)
+	assert.Equal(t, pages[1], pages[4], "the last page's next is the second page")
+	assert.Equal(t, pages[2], pages[5])
+	assert.Equal(t, pages[3], pages[6])
+	assert.NotEqual(t, pages[0], pages[4])
+
+	// A full last page is not followed by an empty one but by the second
+	// page (a client that stops on an empty page sees the cycle too); a
+	// list of one page, full or not, cycles to itself.
+	e := page(t, h, "/v1/agents?pageLimit=5")
+	second := page(t, h, nextOf(e))
+	for range 4 {
+		e = page(t, h, nextOf(e))
+		assert.Len(t, e.Data, 5)
+	}
+	assert.Equal(t, second.Data, page(t, h, nextOf(e)).Data)
+	for _, limit := range []string{"25", "100"} {
+		one := page(t, h, "/v1/agents?pageLimit="+limit)
+		again := page(t, h, nextOf(one))
+		assert.Len(t, again.Data, 25)
+		assert.Equal(t, one.Data, again.Data)
+		assert.NotEmpty(t, nextOf(again))
+	}
+	empty := page(t, h, activityURL("2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z"))
+	assert.Empty(t, page(t, h, nextOf(empty)).Data, "an empty list cycles on its empty page")
+	st := s.APIStats()
+	assert.Equal(t, int64(2+1+2*2), st.Looped["agents"])
+	assert.Equal(t, int64(2), st.Looped["activity_logs"])
 }

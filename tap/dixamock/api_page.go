@@ -78,6 +78,7 @@ func cmpOr(a, b int) int {
 // remain after the page, and also after a full page that ends the list
 // (whose next page is then empty, as with Dixa's keyset paging); on the
 // last page meta.next is null (even pages) or absent (odd pages).
+// [APIOptions].PageKeys bends meta.next into a loop.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, pos pagePos, item func(i int) []byte, n int) {
 	if pos.Offset > n {
 		writeError(w, http.StatusBadRequest, "Invalid value for: query parameter pageKey")
@@ -96,10 +97,24 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, pos pagePos, 
 		}
 	}
 	_, _ = bw.WriteString(`],"meta":{`)
-	switch {
-	case end < n || (end > pos.Offset && end-pos.Offset == pos.Limit):
-		next := pos
+	more := end < n || (end > pos.Offset && end-pos.Offset == pos.Limit)
+	next, loop := pos, false
+	switch mode := s.api.opts.PageKeys; {
+	case mode == PageKeysRepeat && r.URL.Query().Has("pageKey"):
+		loop = true // next = this page
+	case mode == PageKeysCycle && end >= n: // no items after this page
+		next.Offset, next.Page, loop = pos.Limit, 1, true // the second page
+		if pos.Limit >= n {
+			next.Offset, next.Page = 0, 0 // the only page with items
+		}
+	case more:
 		next.Offset, next.Page = end, pos.Page+1
+	}
+	switch {
+	case more || loop:
+		if loop {
+			s.api.count(func(st *APIStats) { st.Looped[pos.Stream]++ })
+		}
 		_, _ = bw.Write(appendString([]byte(`"next":`), s.nextURL(r, pos.Page, next.encode())))
 	case pos.Page%2 == 0:
 		_, _ = bw.WriteString(`"next":null`)

@@ -146,6 +146,51 @@ func TestAPIActivityShuffled(t *testing.T) {
 	}
 	assert.False(t, slices.IsSorted(ts), "shuffled pages are in no time order")
 	assert.ElementsMatch(t, truthIDsIn(t, h, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)), idsOf(items))
+
+	// One permutation of the whole query, cut into pages, not a shuffle of
+	// each page of the ascending order: the page size does not change it,
+	// and the pages' time ranges overlap.
+	for _, limit := range []string{"7", "1000"} {
+		other, _ := collect(t, h, activityURL("2024-01-01T00:00:00Z", "2024-03-31T00:00:00Z", "pageLimit="+limit))
+		assert.Equal(t, idsOf(items), idsOf(other), "pageLimit %s", limit)
+	}
+	overlaps := 0
+	for i := 10; i+10 <= len(ts); i += 10 {
+		if slices.Max(ts[i-10:i]) > slices.Min(ts[i:i+10]) {
+			overlaps++
+		}
+	}
+	assert.Greater(t, overlaps, len(ts)/20, "consecutive pages overlap in time")
+}
+
+func TestAPIActivityDescending(t *testing.T) {
+	opts := testOptions()
+	opts.Conversations = 100
+	asc := New(opts).Handler()
+	opts.ActivityOrder = OrderDescending
+	desc := New(opts).Handler()
+	q := activityURL("2024-01-05T00:00:00Z", "2024-03-20T00:00:00Z", "pageLimit=9")
+	up, _ := collect(t, asc, q)
+	down, nexts := collect(t, desc, q)
+	require.Greater(t, len(nexts), 3, "several pages")
+	want := idsOf(up)
+	slices.Reverse(want)
+	assert.Equal(t, want, idsOf(down), "newest first across all pages")
+	assert.True(t, slices.IsSortedFunc(down, func(a, b map[string]any) int {
+		return cmp.Or(cmp.Compare(tsOf(t, b), tsOf(t, a)), cmp.Compare(b["id"].(string), a["id"].(string)))
+	}))
+	// The tap's way: the pageKey re-sent with the client's own parameters.
+	var got []map[string]any
+	target := q
+	for {
+		e := page(t, desc, target)
+		got = append(got, e.Data...)
+		if nextOf(e) == "" {
+			break
+		}
+		target = q + "&pageKey=" + url.QueryEscape(pageKeyOf(t, nextOf(e)))
+	}
+	assert.Equal(t, idsOf(down), idsOf(got))
 }
 
 func TestAPIActivityWindow(t *testing.T) {

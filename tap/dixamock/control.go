@@ -57,8 +57,12 @@ type Stats struct {
 	OK map[string]int64 `json:"ok"`
 	// Faults counts the injected faults of both endpoints by kind
 	// ([FaultRateLimit], [FaultServerError], [FaultTruncate], [FaultSlow],
-	// [FaultReset]); see [Faults].
+	// [FaultReset], [FaultObject]); see [Faults].
 	Faults map[string]int64 `json:"faults"`
+	// Redirects counts the requests of both surfaces (the Exports API and
+	// the Dixa API, never /_admin, /_truth or /_stats) answered 307 because
+	// of [Options].RedirectTo.
+	Redirects int64 `json:"redirects"`
 }
 
 // newStats returns zeroed counters for both export endpoints and every
@@ -98,6 +102,7 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.Faults {
 		st.Faults[k] = v
 	}
+	st.Redirects = s.stats.Redirects
 	return st
 }
 

@@ -80,6 +80,10 @@ func (s *Server) exportHandler(ep exportEndpoint) http.HandlerFunc {
 			s.countFault(fault)
 			resetConn(w)
 			return
+		case FaultObject:
+			s.countFault(fault)
+			writeOK(w, somethingWentWrong)
+			return
 		}
 		after, before, err := exportWindow(ep, r.URL.Query())
 		if err != nil {

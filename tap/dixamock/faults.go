@@ -18,10 +18,13 @@ const (
 	FaultTruncate    = "truncate"     // 200 whose body is cut off by a broken connection
 	FaultSlow        = "slow"         // 200 whose body stalls mid-way
 	FaultReset       = "reset"        // connection closed without a response
+	FaultObject      = "object"       // 200 {"message":"Something went wrong"} instead of the array
 )
 
 // faultKinds lists the kinds in the order of their ranges in [0,1).
-var faultKinds = [...]string{FaultRateLimit, FaultServerError, FaultTruncate, FaultSlow, FaultReset}
+// Kinds added later come last, so that the faults of existing options are
+// the same.
+var faultKinds = [...]string{FaultRateLimit, FaultServerError, FaultTruncate, FaultSlow, FaultReset, FaultObject}
 
 // Faults makes a fraction of export requests (never /_truth or /_stats) fail
 // the ways Dixa and networks do, to test a client's retries end to end.
@@ -61,11 +64,15 @@ type Faults struct {
 	SlowFor time.Duration
 	// Reset is the fraction whose connection is reset without any response.
 	Reset float64
+	// Object is the fraction answered 200 {"message":"Something went
+	// wrong"}: an object where the bare array should be, as Dixa sometimes
+	// answers.
+	Object float64
 }
 
 // fractions returns the fractions in the order of faultKinds.
 func (f Faults) fractions() [len(faultKinds)]float64 {
-	return [...]float64{f.RateLimit, f.ServerError, f.Truncate, f.Slow, f.Reset}
+	return [...]float64{f.RateLimit, f.ServerError, f.Truncate, f.Slow, f.Reset, f.Object}
 }
 
 // sumTolerance absorbs rounding in sums of fractions such as 0.1+0.2+0.7.
@@ -74,7 +81,7 @@ const sumTolerance = 1e-9
 // Validate reports whether f can be served: every fraction in [0,1], their
 // sum at most 1, durations not negative.
 func (f Faults) Validate() error {
-	names := [...]string{"RateLimit", "ServerError", "Truncate", "Slow", "Reset"}
+	names := [...]string{"RateLimit", "ServerError", "Truncate", "Slow", "Reset", "Object"}
 	sum := 0.0
 	for i, x := range f.fractions() {
 		if !(x >= 0 && x <= 1) {
@@ -165,6 +172,17 @@ func (s *Server) injectRateLimit(w http.ResponseWriter, rng *rand.Rand) {
 		}
 	}
 	writeError(w, http.StatusTooManyRequests, "API limit has been reached")
+}
+
+// somethingWentWrong is the body of FaultObject and of the Dixa API's
+// EnvelopeMessage: an error message with status 200.
+const somethingWentWrong = `{"message":"Something went wrong"}` + "\n"
+
+// writeOK answers 200 with the JSON body.
+func writeOK(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, body)
 }
 
 // serverErrors are the statuses of injected server errors, cycled.

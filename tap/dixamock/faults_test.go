@@ -267,6 +267,34 @@ func TestFaultSlowClientGoesAway(t *testing.T) {
 	}
 }
 
+func TestFaultObject(t *testing.T) {
+	s, base, c := faultServer(t, Faults{Object: 1}, false)
+	for _, u := range []string{monthURL(base), exportURL(base, MessageExport, testStart.UnixMilli(), testStart.UnixMilli()+dayMs)} {
+		r := do(t, c, u)
+		require.NoError(t, r.err)
+		assert.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, "application/json", r.header.Get("Content-Type"))
+		assert.Equal(t, `{"message":"Something went wrong"}`+"\n", string(r.body))
+	}
+	st := s.Stats()
+	assert.Equal(t, int64(2), st.Faults[FaultObject])
+	assert.Equal(t, int64(0), st.OK[ConversationExport]+st.OK[MessageExport], "an object is not OK")
+
+	// A fraction, alongside the others; adding Object leaves the other
+	// kinds' picks as they were.
+	f := Faults{Seed: 4, RateLimit: 0.2, Object: 0.3}
+	count := map[string]int{}
+	for i := range 20000 {
+		k := f.Pick(ConversationExport, int64(i))
+		count[k]++
+		if k != FaultObject {
+			assert.Equal(t, Faults{Seed: 4, RateLimit: 0.2}.Pick(ConversationExport, int64(i)), k, "request %d", i)
+		}
+	}
+	assert.InDelta(t, 0.3, float64(count[FaultObject])/20000, 0.02)
+	assert.InDelta(t, 0.2, float64(count[FaultRateLimit])/20000, 0.02)
+}
+
 // mixed has every kind of fault, with a short stall.
 var mixed = Faults{Seed: 11, RateLimit: 0.15, RetryAfter: time.Second, ServerError: 0.15,
 	Truncate: 0.15, Slow: 0.1, SlowFor: time.Millisecond, Reset: 0.15}
@@ -347,7 +375,7 @@ func TestFaultMix(t *testing.T) {
 	var st Stats
 	require.NoError(t, json.Unmarshal(body, &st))
 	assert.Equal(t, map[string]int64{FaultRateLimit: seen[FaultRateLimit], FaultServerError: seen[FaultServerError],
-		FaultTruncate: seen[FaultTruncate], FaultSlow: 0, FaultReset: 0}, st.Faults)
+		FaultTruncate: seen[FaultTruncate], FaultSlow: 0, FaultReset: 0, FaultObject: 0}, st.Faults)
 	assert.Equal(t, int64(n), st.Requests[MessageExport])
 	assert.Equal(t, seen[""], st.OK[MessageExport])
 }
@@ -367,6 +395,8 @@ func TestFaultsValidate(t *testing.T) {
 		{Faults{Truncate: 0.6, ServerError: 0.5}, "sum to 1.1"},
 		{Faults{RetryAfter: -time.Second}, "RetryAfter must not be negative"},
 		{Faults{SlowFor: -time.Second}, "SlowFor must not be negative"},
+		{Faults{Object: 1.5}, "Faults.Object must be in [0,1]"},
+		{Faults{Object: 0.5, Reset: 0.6}, "sum to 1.1"},
 	} {
 		err := tc.f.Validate()
 		if tc.want == "" {

@@ -24,7 +24,12 @@
 // With [Options].Faults, a deterministic fraction of export requests fail
 // as Dixa, its proxies and networks do: 429s (with or without Retry-After),
 // 5xx (JSON or a proxy's HTML), bodies cut off mid-array, bodies that stall,
-// and connections reset without a response. /_stats counts them.
+// and connections reset without a response, and 200s whose body is
+// {"message":"Something went wrong"}. /_stats counts them.
+//
+// With [Options].RedirectTo, every request to either surface is answered
+// 307 to another server (for instance from https to plain http), to test
+// that a client refuses to follow it with its token.
 //
 // With [Options].LoadMessages the mock is in load mode, for benchmarks:
 // message_export streams millions of synthetic messages generated while
@@ -35,7 +40,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -74,12 +81,21 @@ type Options struct {
 	// streams this many synthetic ~1 KB messages spread over [Start, End)
 	// and conversation_export answers [] (see load.go).
 	LoadMessages int
+	// RedirectTo, if not empty, is an absolute http or https URL (with no
+	// query or fragment) to which every request to either surface, the
+	// Exports API and the Dixa API, is redirected: it is answered 307 with
+	// Location RedirectTo (without a trailing "/") + the request's path and
+	// query, before authentication. The mock's own endpoints (/_admin,
+	// /_truth, /_stats) are served as usual. [Stats].Redirects counts the
+	// redirects.
+	RedirectTo string
 	APIOptions
 }
 
 // Validate reports whether the options can be served: End must be after
-// Start, Conversations and MinuteSeconds must not be negative, Faults must
-// be valid (see [Faults.Validate]).
+// Start, Conversations and MinuteSeconds must not be negative, RedirectTo
+// must be empty or an absolute http(s) URL, Faults must be valid (see
+// [Faults.Validate]).
 func (o Options) Validate() error {
 	switch {
 	case o.Start.IsZero() || o.End.IsZero():
@@ -92,6 +108,9 @@ func (o Options) Validate() error {
 		return errors.New("dixamock: MinuteSeconds must not be negative")
 	case o.LoadMessages < 0:
 		return errors.New("dixamock: LoadMessages must not be negative")
+	}
+	if err := checkRedirectTo(o.RedirectTo); err != nil {
+		return err
 	}
 	return o.Faults.Validate()
 }
@@ -167,6 +186,10 @@ func (s *Server) Handler() http.Handler {
 
 // serveHTTP dispatches r through the routing table.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.RedirectTo != "" && !strings.HasPrefix(r.URL.Path, "/_") {
+		s.redirect(w, r)
+		return
+	}
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		writeError(w, http.StatusNotFound, "Not found")
@@ -182,6 +205,30 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt.handler(w, r)
+}
+
+// checkRedirectTo validates [Options].RedirectTo.
+func checkRedirectTo(to string) error {
+	if to == "" {
+		return nil
+	}
+	u, err := url.Parse(to)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("dixamock: RedirectTo must be an absolute http or https URL without user, query or fragment, not %q", to)
+	}
+	return nil
+}
+
+// redirect answers r 307 to the same path and query under RedirectTo.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
+	loc := strings.TrimSuffix(s.opts.RedirectTo, "/") + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	s.count(func(st *Stats) { st.Redirects++ })
+	w.Header().Set("Location", loc)
+	writeError(w, http.StatusTemporaryRedirect, "Temporary Redirect")
 }
 
 // Conversations returns the replication truth of every conversation,

@@ -3,8 +3,11 @@ package dixamock
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,7 +154,8 @@ func TestRateLimit(t *testing.T) {
 	assert.JSONEq(t, `{"requests":{"conversation_export":23,"message_export":9},
 		"rate_limited":{"conversation_export":3,"message_export":3},
 		"ok":{"conversation_export":20,"message_export":6},
-		"faults":{"rate_limit":0,"server_error":0,"truncate":0,"slow":0,"reset":0}}`, string(body))
+		"faults":{"rate_limit":0,"server_error":0,"truncate":0,"slow":0,"reset":0,"object":0},
+		"redirects":0}`, string(body))
 }
 
 func TestRateLimitRealClock(t *testing.T) {
@@ -240,4 +244,89 @@ func TestTruthShape(t *testing.T) {
 
 	status, body, _ := get(t, base+"/_truth/messages?after=abc", "")
 	assert.Equal(t, 400, status, string(body))
+}
+
+func TestRedirectHTTPSToHTTP(t *testing.T) {
+	opts := testOptions()
+	opts.Conversations = 20
+	target := New(opts)
+	type seen struct {
+		tls        bool
+		uri, authz string
+	}
+	var mu sync.Mutex
+	var got []seen
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, seen{r.TLS != nil, r.URL.RequestURI(), r.Header.Get("Authorization")})
+		mu.Unlock()
+		target.Handler().ServeHTTP(w, r)
+	}))
+	defer plain.Close()
+	require.True(t, strings.HasPrefix(plain.URL, "http://127.0.0.1:"))
+
+	opts.RedirectTo = plain.URL + "/"
+	front := New(opts)
+	secure := httptest.NewTLSServer(front.Handler())
+	defer secure.Close()
+
+	// Without following: 307 to the same path and query over plain http.
+	noFollow := *secure.Client() // a copy: Client returns the server's own
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, p := range []string{"/v1/agents?pageLimit=3&pageKey=a%2Bb%3D", "/v1/conversation_export?updated_after=2024-01-01&updated_before=2024-01-02", "/v1/no-such-path"} {
+		req, err := http.NewRequest(http.MethodGet, secure.URL+p, nil)
+		require.NoError(t, err)
+		resp, err := noFollow.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode, p)
+		assert.Equal(t, plain.URL+p, resp.Header.Get("Location"), p)
+	}
+	// The mock's own endpoints are not redirected.
+	for _, p := range []string{"/_stats", "/_truth/agents", "/_truth/conversations"} {
+		resp, err := noFollow.Get(secure.URL + p)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, p)
+	}
+	mu.Lock()
+	assert.Empty(t, got, "nothing followed yet")
+	mu.Unlock()
+
+	// A client that follows redirects (Go's default) downgrades to http
+	// and, the host being the same, sends the token in the clear: what the
+	// tap must refuse to do.
+	for _, p := range []string{"/v1/agents?pageLimit=3", "/v1/conversation_export?updated_after=2024-01-01&updated_before=2024-01-20"} {
+		req, err := http.NewRequest(http.MethodGet, secure.URL+p, nil)
+		require.NoError(t, err)
+		auth := testToken
+		if strings.Contains(p, "export") {
+			auth = "Bearer " + testToken
+		}
+		req.Header.Set("Authorization", auth)
+		resp, err := secure.Client().Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", p, body)
+		assert.Equal(t, "http", resp.Request.URL.Scheme)
+	}
+	mu.Lock()
+	assert.Equal(t, []seen{
+		{false, "/v1/agents?pageLimit=3", testToken},
+		{false, "/v1/conversation_export?updated_after=2024-01-01&updated_before=2024-01-20", "Bearer " + testToken},
+	}, got)
+	mu.Unlock()
+	assert.Equal(t, int64(5), front.Stats().Redirects)
+	assert.Equal(t, int64(0), front.APIStats().Requests["agents"], "the front serves nothing itself")
+	assert.Equal(t, int64(0), target.Stats().Redirects)
+	assert.Equal(t, int64(1), target.APIStats().OK["agents"])
+	assert.Equal(t, int64(1), target.Stats().OK[ConversationExport])
+
+	for _, bad := range []string{"ftp://x", "/relative", "http://", "http://h/?q=1", "http://h/#f", "http://u:p@h", "http://h/?"} {
+		opts.RedirectTo = bad
+		assert.ErrorContains(t, opts.Validate(), "RedirectTo", bad)
+	}
+	opts.RedirectTo = "https://127.0.0.1:8443/base"
+	assert.NoError(t, opts.Validate())
 }

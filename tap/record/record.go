@@ -2,13 +2,16 @@
 // decoding them into Go values: it keeps the declared and selected fields,
 // checks each value's JSON type against the schema, drops fields the
 // schema does not declare (reporting each once), and writes the result as
-// compact JSON with numbers and strings byte for byte as they came.
+// compact JSON with numbers and strings byte for byte as they came, except
+// that bytes which are not valid UTF-8 are replaced by U+FFFD as
+// encoding/json replaces them when it decodes (see Projector.OnInvalidUTF8).
 package record
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tap-dixa/tap-dixa/tap/schema"
 )
@@ -69,8 +72,8 @@ func (f *field) lookup(i int, rawKey []byte) *field {
 		return f.order[i].field
 	}
 	name := string(inner)
-	if hasByte(inner, '\\') {
-		name = keyName(rawKey)
+	if hasByte(inner, '\\') || !utf8.Valid(inner) {
+		name = keyName(rawKey) // as encoding/json decodes it
 	}
 	child := f.props[name]
 	if i < len(f.order) {
@@ -89,6 +92,10 @@ type Projector struct {
 	dropped  map[string]bool
 	capture  map[string]int
 	captured [][]byte
+
+	repair    bool              // projecting again, replacing invalid UTF-8
+	onInvalid func(path string) // see OnInvalidUTF8
+	invalid   bool              // onInvalid has been called
 }
 
 // New returns a Projector for records of the full schema full, keeping
@@ -172,6 +179,21 @@ func kindsOf(n *schema.Node) kind {
 	return k
 }
 
+// OnInvalidUTF8 sets fn to be called when a record holds bytes that are not
+// valid UTF-8 in what the Projector writes (a kept value, or the key of a
+// kept member). Such bytes are always replaced by U+FFFD, each byte that
+// utf8.DecodeRune reports as RuneError of width 1 by one U+FFFD, exactly
+// as encoding/json.Unmarshal does; fn only tells. It is called once per
+// Projector: for the first such record projected after OnInvalidUTF8, with
+// the path of the first field repaired in it (like "ratings[].comment"; an
+// open object or an array copied whole is named by its own path). A nil fn
+// turns the report off. Valid input is not slowed down: the output is
+// checked with an ASCII fast path, and only a record that fails the check
+// is projected again, repairing each string.
+func (p *Projector) OnInvalidUTF8(fn func(path string)) {
+	p.onInvalid, p.invalid = fn, false
+}
+
 // Captured returns the raw value of the i-th captured field in the last
 // projected record, or nil if the record did not have it. The slice
 // aliases that record's input.
@@ -190,8 +212,21 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("field %q %s", e.Path, e.Problem)
 }
 
-// Project appends the fitted form of the JSON object rec to dst.
+// Project appends the fitted form of the JSON object rec to dst. What it
+// appends is valid UTF-8 (see OnInvalidUTF8).
 func (p *Projector) Project(dst, rec []byte) ([]byte, error) {
+	start := len(dst)
+	out, err := p.project(dst, rec)
+	if err != nil || validUTF8(out[start:]) {
+		return out, err
+	}
+	p.repair = true
+	out, err = p.project(out[:start], rec)
+	p.repair = false
+	return out, err
+}
+
+func (p *Projector) project(dst, rec []byte) ([]byte, error) {
 	clear(p.captured)
 	s := scanner{b: rec}
 	s.skipSpace()
@@ -255,7 +290,11 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, rawKey...)
+		if p.repair {
+			dst = p.appendRepaired(dst, rawKey, child.path)
+		} else {
+			dst = append(dst, rawKey...)
+		}
 		dst = append(dst, ':')
 		valStart := len(dst)
 		var err error
@@ -298,10 +337,29 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 		}
 		return out, nil
 	}
+	if p.repair { // every kind, so that not even bad JSON gets through
+		if k == kObject || k == kArray {
+			return p.appendRepaired(dst, appendCompact(nil, s.b[start:s.i]), f.path), nil
+		}
+		return p.appendRepaired(dst, s.b[start:s.i], f.path), nil
+	}
 	if k == kObject || k == kArray {
 		return appendCompact(dst, s.b[start:s.i]), nil
 	}
 	return append(dst, s.b[start:s.i]...), nil // a scalar has no white space to drop
+}
+
+// appendRepaired appends the raw JSON v with invalid UTF-8 replaced,
+// reporting path if anything was.
+func (p *Projector) appendRepaired(dst, v []byte, path string) []byte {
+	if validUTF8(v) {
+		return append(dst, v...)
+	}
+	if p.onInvalid != nil && !p.invalid {
+		p.invalid = true
+		p.onInvalid(path)
+	}
+	return appendValidUTF8(dst, v)
 }
 
 func (p *Projector) array(dst []byte, s *scanner, items *field) ([]byte, error) {
@@ -342,9 +400,10 @@ func (p *Projector) drop(path string) {
 	}
 }
 
-// keyName returns the member name of a raw JSON string.
+// keyName returns the member name of a raw JSON string, as encoding/json
+// decodes it (invalid UTF-8 replaced by U+FFFD).
 func keyName(raw []byte) string {
-	if len(raw) >= 2 && !hasByte(raw, '\\') {
+	if len(raw) >= 2 && !hasByte(raw, '\\') && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1])
 	}
 	var s string

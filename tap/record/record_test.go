@@ -142,6 +142,41 @@ func BenchmarkProject(b *testing.B) {
 	}
 }
 
+// BenchmarkProjectUTF8 is BenchmarkProject with non-ASCII text in the
+// kept strings, inside an open object and in a dropped field.
+func BenchmarkProjectUTF8(b *testing.B) {
+	full := mustParse(b, testSchema)
+	rec := []byte(`{"id":123456789,"name":"Bjørn Østergård – Zoë Ångström","score":4.5,"ok":true,"tags":["vip","ünïcödé","山田 太郎"],"to":"jose@example.com","ratings":[{"rating_score":5,"rating_type":"csat 🙏"}],"nested":{"a":1,"b":"Tak for din henvendelse! Vi vender tilbage inden for 24 timer."},"open":{"body":"こんにちは、注文番号 について問い合わせます。 😀🇩🇰","k":"v"},"extra":"Ана Петровић"}`)
+	p := New(full, nil, nil, "id")
+	var out []byte
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _ = p.Project(out[:0], rec)
+	}
+}
+
+// BenchmarkProjectLarge projects a record of about 4 KB, mostly text in an
+// open object, as conversation exports carry.
+func BenchmarkProjectLarge(b *testing.B) {
+	full := mustParse(b, testSchema)
+	var body strings.Builder
+	for i := range 12 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.WriteString(`{"author":"Bjørn Østergård","text":"Hi, my order #12345 hasn't arrived yet \u2014 can you check? \"Urgent\" Tak for din henvendelse! Vi vender tilbage inden for 24 timer.","internal":false,"n":` + strings.Repeat("7", i+1) + `}`)
+	}
+	rec := []byte(`{"id":123456789,"name":"Some customer name with text","score":4.5,"ok":true,"tags":["a","b","c"],"to":"x@example.com","open":{"messages":[` + body.String() + `]},"nested":{"a":1,"b":"two"}}`)
+	p := New(full, nil, nil, "id")
+	var out []byte
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _ = p.Project(out[:0], rec)
+	}
+}
+
 func TestDateTimesAreNormalised(t *testing.T) {
 	p := New(mustParse(t, `{"type":"object","properties":{"at":{"type":["null","string"],"format":"date-time"},"n":{"type":"object","properties":{"ts":{"type":"string","format":"date-time"}}}}}`), nil, nil)
 	for in, want := range map[string]string{

@@ -163,8 +163,9 @@ func TestParseCatalogErrors(t *testing.T) {
 
 func TestState(t *testing.T) {
 	in := `{"bookmarks":{"conversations":{"updated_at_datestring":"2021-08-01T00:00:00"},"messages":{"created_at":1718000000000}},"currently_syncing":"messages","extra":{"k":1}}`
-	s, err := ParseState([]byte(in))
+	s, notes, err := ParseState([]byte(in))
 	require.NoError(t, err)
+	assert.Empty(t, notes)
 	v, ok := s.Bookmark("messages", "created_at")
 	assert.True(t, ok)
 	assert.Equal(t, "1718000000000", string(v))
@@ -176,7 +177,7 @@ func TestState(t *testing.T) {
 	out, err := json.Marshal(s)
 	require.NoError(t, err)
 	assert.Equal(t, `{"bookmarks":{"conversations":{"updated_at":5},"messages":{"created_at":1718000000000}},"currently_syncing":null,"extra":{"k":1}}`, string(out))
-	again, err := ParseState(out)
+	again, _, err := ParseState(out)
 	require.NoError(t, err)
 	out2, _ := json.Marshal(again)
 	assert.Equal(t, string(out), string(out2), "a state reads back as itself")
@@ -185,19 +186,69 @@ func TestState(t *testing.T) {
 		{``, "empty file"}, {` `, "empty file"}, {`[]`, "not a JSON object"}, {`null`, "not a JSON object"},
 		{`{`, "not valid JSON"}, {`{"bookmarks":[]}`, `"bookmarks" must be an object`},
 		{`{"bookmarks":{"x":1}}`, "bookmarks.x must be an object"}, {`{"currently_syncing":1}`, "currently_syncing"},
+		{`{"singer_state":null}`, "singer_state: not a JSON object"}, {`{"type":"STATE","value":[1]}`, "value of the STATE message: not a JSON object"},
+		{`{"singer_state":{"type":"STATE","value":{"bookmarks":1}}}`, `"bookmarks" must be an object`},
 	} {
-		_, err := ParseState([]byte(tc.in))
+		_, _, err := ParseState([]byte(tc.in))
 		if assert.Error(t, err, tc.in) {
 			assert.Contains(t, err.Error(), tc.want, tc.in)
 		}
 	}
 }
 
+// A whole STATE message, Meltano's `meltano state get` output, or both
+// around each other, read as the state they wrap, with a note each.
+func TestStateWrappers(t *testing.T) {
+	const value = `{"bookmarks":{"messages":{"created_at":1718000000000}},"currently_syncing":"messages"}`
+	info := func(s ...string) []Note {
+		var n []Note
+		for _, text := range s {
+			n = append(n, Note{Text: text})
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		in    string
+		notes []Note
+	}{
+		{value, nil},
+		{`{"type":"STATE","value":` + value + `}`, info("unwrapped a STATE message")},
+		{`{"singer_state":` + value + `}`, info("unwrapped Meltano's singer_state")},
+		{`{"singer_state":` + value + `,"completed":true,"run_id":"x"}`, info("unwrapped Meltano's singer_state; ignored its other top-level keys completed, run_id")},
+		{`{"singer_state":{"type":"STATE","value":` + value + `}}`, info("unwrapped Meltano's singer_state", "unwrapped a STATE message")},
+	} {
+		s, notes, err := ParseState([]byte(tc.in))
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.notes, notes, tc.in)
+		out, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Equal(t, value, string(out), "no wrapper key is carried into the state written: %s", tc.in)
+	}
+
+	// A state with keys of its own and bookmarks is not a wrapper.
+	s, notes, err := ParseState([]byte(`{"bookmarks":{},"singer_state":{"x":1},"type":"STATE","value":2}`))
+	require.NoError(t, err)
+	assert.Empty(t, notes)
+	out, _ := json.Marshal(s)
+	assert.Equal(t, `{"bookmarks":{},"currently_syncing":null,"singer_state":{"x":1},"type":"STATE","value":2}`, string(out))
+
+	// Unknown keys and no bookmarks: carried through, with a warning.
+	_, notes, err = ParseState([]byte(`{"state":{"bookmarks":{}},"a":1}`))
+	require.NoError(t, err)
+	assert.Equal(t, []Note{{Warning: true, Text: `no "bookmarks" key; top-level keys a, state are carried through unchanged — is this a Singer state?`}}, notes)
+	_, notes, err = ParseState([]byte(`{"currently_syncing":null}`))
+	require.NoError(t, err)
+	assert.Empty(t, notes, "no unknown key, nothing to warn of")
+	_, notes, err = ParseState([]byte(`{"type":"STATE","value":{"progress":1}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []Note{{Text: "unwrapped a STATE message"}, {Warning: true, Text: `no "bookmarks" key; top-level keys progress are carried through unchanged — is this a Singer state?`}}, notes)
+}
+
 func FuzzParseState(f *testing.F) {
 	f.Add([]byte(`{"bookmarks":{"conversations":{"updated_at":1}},"currently_syncing":null}`))
 	f.Add([]byte(`{"bookmarks":{"x":{"k":"v"}},"other":[1]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s, err := ParseState(in)
+		s, _, err := ParseState(in)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("multi-line error: %q", err)

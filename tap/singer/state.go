@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // State is the value of a STATE message, and the content of a --state
@@ -23,11 +24,68 @@ func NewState() *State {
 	return &State{bookmarks: map[string]map[string]json.RawMessage{}}
 }
 
-// ParseState reads a state file.
-func ParseState(data []byte) (*State, error) {
+// Note is something ParseState tells the caller about a state file, for
+// the log: informational, or a warning.
+type Note struct {
+	Warning bool
+	Text    string
+}
+
+// ParseState reads a state file: the value of a STATE message, or that
+// value wrapped in a whole STATE message ({"type":"STATE","value":...}),
+// in Meltano's `meltano state get` output ({"singer_state":...}), or in
+// both. It unwraps them with a note each, and warns of a state that has
+// other top-level keys but no "bookmarks".
+func ParseState(data []byte) (*State, []Note, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("empty file")
+		return nil, nil, errors.New("empty file")
 	}
+	top, err := jsonObject(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var notes []Note
+	if raw, ok := top["singer_state"]; ok && !has(top, "bookmarks") {
+		delete(top, "singer_state")
+		text := "unwrapped Meltano's singer_state"
+		if len(top) > 0 {
+			text += "; ignored its other top-level keys " + sortedKeys(top)
+		}
+		notes = append(notes, Note{Text: text})
+		if top, err = jsonObject(raw); err != nil {
+			return nil, nil, fmt.Errorf("singer_state: %w", err)
+		}
+	}
+	var typ string
+	if has(top, "value") && !has(top, "bookmarks") && json.Unmarshal(top["type"], &typ) == nil && strings.EqualFold(typ, "STATE") {
+		notes = append(notes, Note{Text: "unwrapped a STATE message"})
+		if top, err = jsonObject(top["value"]); err != nil {
+			return nil, nil, fmt.Errorf("value of the STATE message: %w", err)
+		}
+	}
+	hasBookmarks := has(top, "bookmarks")
+	s, err := stateOf(top)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasBookmarks && len(s.other) > 0 {
+		notes = append(notes, Note{Warning: true, Text: fmt.Sprintf(
+			`no "bookmarks" key; top-level keys %s are carried through unchanged — is this a Singer state?`, sortedKeys(s.other))})
+	}
+	return s, notes, nil
+}
+
+func has(m map[string]json.RawMessage, key string) bool {
+	_, ok := m[key]
+	return ok
+}
+
+func sortedKeys(m map[string]json.RawMessage) string {
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+}
+
+// jsonObject reads data as a JSON object.
+func jsonObject(data []byte) (map[string]json.RawMessage, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		var te *json.UnmarshalTypeError
@@ -39,6 +97,11 @@ func ParseState(data []byte) (*State, error) {
 	if top == nil {
 		return nil, errors.New("not a JSON object")
 	}
+	return top, nil
+}
+
+// stateOf reads a state from its top-level keys, which it consumes.
+func stateOf(top map[string]json.RawMessage) (*State, error) {
 	s := NewState()
 	if raw, ok := top["bookmarks"]; ok && string(raw) != "null" {
 		var bm map[string]json.RawMessage

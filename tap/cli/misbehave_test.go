@@ -1,0 +1,192 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixamock"
+	"github.com/tap-dixa/tap-dixa/tap/singer/singertest"
+)
+
+// activityExpected is the activity log's truth for a StateChecker.
+func activityExpected(t *testing.T, url string) []singertest.Expected {
+	var want []singertest.Expected
+	for id, at := range activityTruth(t, url) {
+		want = append(want, singertest.Expected{Stream: "activity_logs", Key: id, At: time.UnixMilli(at)})
+	}
+	return want
+}
+
+// Whatever the order of the activity log — oldest first, newest first or
+// shuffled across pages — every STATE written is a safe resume point, and a
+// run cut after any STATE line and resumed from it loses nothing.
+func TestActivityLogKilledAtEveryState(t *testing.T) {
+	for _, order := range []string{dixamock.OrderAscending, dixamock.OrderDescending, dixamock.OrderShuffled} {
+		t.Run(order, func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 12, Conversations: 100, APIOptions: dixamock.APIOptions{ActivityOrder: order}})
+			cfg := baseConfig(url)
+			cfg["page_size"] = 1 // every page looks ordered on its own
+			cfg["activity_log_window_days"] = 7
+			cfgPath, cat := writeFile(t, "config.json", cfg), catalogFor(t, "activity_logs")
+			full := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat)
+			require.Equal(t, 0, full.code, full.stderr)
+			want := activityExpected(t, url)
+			require.NotEmpty(t, want)
+
+			ck := singertest.NewStateChecker(want)
+			assert.Empty(t, ck.Feed([]byte(full.stdout)))
+			lines := strings.Split(strings.TrimSuffix(full.stdout, "\n"), "\n")
+			cuts := 0
+			for i, l := range lines {
+				if !strings.HasPrefix(l, `{"type":"STATE"`) {
+					continue
+				}
+				cuts++
+				before := strings.Join(lines[:i+1], "\n") + "\n"
+				o1 := singertest.Check(t, []byte(before))
+				r := runTap(t, t.Context(), nil, "--config", cfgPath, "--catalog", cat, "--state", writeFile(t, "state.json", string(o1.LastState())))
+				require.Equal(t, 0, r.code, r.stderr)
+				ck := singertest.NewStateChecker(want)
+				assert.Empty(t, ck.Feed([]byte(before)), "cut at line %d", i)
+				assert.Empty(t, ck.Feed([]byte(r.stdout)), "resumed after line %d", i)
+				got := activityEmitted(t, o1)
+				for id, ats := range activityEmitted(t, singertest.Check(t, []byte(r.stdout))) {
+					got[id] = append(got[id], ats...)
+				}
+				lost := 0
+				for _, e := range want {
+					if len(got[e.Key]) == 0 {
+						lost++
+					}
+				}
+				assert.Zero(t, lost, "cut after line %d: %d of %d entries lost", i, lost, len(want))
+			}
+			assert.Greater(t, cuts, 8, "a STATE per window")
+		})
+	}
+}
+
+// A page that is not {"data":[...]} is a failed attempt: retried, and if it
+// persists the run fails with Dixa's message, without moving a bookmark or
+// sending ACTIVATE_VERSION.
+func TestEnvelopeAnomalies(t *testing.T) {
+	for _, kind := range []string{"message", "empty", "null-data", "object-data"} {
+		t.Run(kind+"/retried", func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 60, APIOptions: dixamock.APIOptions{Envelope: kind, EnvelopeEvery: 2}})
+			cfg := baseConfig(url)
+			cfg["page_size"] = 5
+			cfg["emit_activate_version_messages"] = true
+			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "activity_logs", "agents"))
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "WARNING")
+			o := singertest.Check(t, []byte(r.stdout))
+			for _, stream := range []string{"activity_logs", "agents"} {
+				got, want := emittedKeys(o, stream), truthKeys(t, url, stream)
+				assert.Equal(t, len(want), len(got), stream)
+			}
+		})
+		t.Run(kind+"/persistent", func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 60, APIOptions: dixamock.APIOptions{Envelope: kind, EnvelopeEvery: 1}})
+			cfg := baseConfig(url)
+			cfg["max_retries"] = 2
+			cfg["emit_activate_version_messages"] = true
+			for _, stream := range []string{"activity_logs", "agents"} {
+				r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, stream))
+				require.Equal(t, 1, r.code, r.stderr)
+				last := strings.Split(strings.TrimSpace(r.stderr), "\n")
+				assert.Contains(t, last[len(last)-1], "CRITICAL "+stream+": ")
+				assert.Contains(t, last[len(last)-1], `200 but not {"data":[...]}`)
+				if kind == "message" {
+					assert.Contains(t, last[len(last)-1], "Something went wrong")
+				}
+				assert.NotContains(t, r.stdout, "ACTIVATE_VERSION")
+				assert.NotContains(t, r.stdout, `"type":"RECORD"`)
+				o := singertest.Check(t, []byte(r.stdout))
+				var st struct {
+					Bookmarks map[string]any `json:"bookmarks"`
+				}
+				require.NoError(t, json.Unmarshal(o.LastState(), &st))
+				assert.Empty(t, st.Bookmarks, "no bookmark moved")
+			}
+		})
+	}
+}
+
+// A 200 export answer that is an object is retried, then fails with Dixa's
+// message.
+func TestExportObjectAnswer(t *testing.T) {
+	t.Run("retried", func(t *testing.T) {
+		m, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 200, Faults: dixamock.Faults{Seed: 3, Object: 0.4}})
+		cfg := baseConfig(url)
+		cfg["window_days"] = 3
+		r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "conversations"))
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "Something went wrong")
+		assert.Positive(t, m.Stats().Faults[dixamock.FaultObject], "the fault was served")
+		o := singertest.Check(t, []byte(r.stdout))
+		got, want := emittedKeys(o, "conversations"), truthKeys(t, url, "conversations")
+		assert.Len(t, got, len(want))
+		for k := range want {
+			assert.Equal(t, 1, got[k], k)
+		}
+	})
+	t.Run("persistent", func(t *testing.T) {
+		_, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 20, Faults: dixamock.Faults{Seed: 3, Object: 1}})
+		cfg := baseConfig(url)
+		cfg["max_retries"] = 1
+		r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "conversations"))
+		require.Equal(t, 1, r.code, r.stderr)
+		assert.Regexp(t, `CRITICAL conversations: window 2024-01-01T00:00:00Z\.\.\S+: GET \S+: 200 but not .*Something went wrong`, r.stderr)
+		assert.NotContains(t, r.stderr, "found an object")
+	})
+}
+
+// A meta.next that repeats a pageKey, or cycles back, fails the stream
+// instead of paging for ever.
+func TestRepeatingPageKeyFails(t *testing.T) {
+	for _, mode := range []string{"repeat", "cycle"} {
+		t.Run(mode, func(t *testing.T) {
+			_, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 20, APIOptions: dixamock.APIOptions{PageKeys: mode}})
+			cfg := baseConfig(url)
+			cfg["page_size"] = 5
+			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "agents"))
+			require.Equal(t, 1, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "CRITICAL agents: ")
+			assert.Contains(t, r.stderr, "Dixa is paging in a loop")
+			o := singertest.Check(t, []byte(r.stdout))
+			assert.LessOrEqual(t, len(o.Records["agents"]), len(truthKeys(t, url, "agents"))+5, "stopped at the first repeat")
+		})
+	}
+}
+
+// A conversation Dixa answers 404 for is skipped for that child stream,
+// with a WARNING, a METRIC and a summary, and the run goes on to the end.
+func TestChildNotFoundIsSkipped(t *testing.T) {
+	m, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 80, APIOptions: dixamock.APIOptions{NotFoundEvery: 7}})
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)),
+		"--catalog", catalogFor(t, "conversations", "conversation_ratings", "conversation_notes", "tags"))
+	require.Equal(t, 0, r.code, r.stderr)
+	o := singertest.Check(t, []byte(r.stdout))
+	assert.NotEmpty(t, o.Records["tags"], "streams after the children still run")
+	skipped := 0
+	for id := range truthKeys(t, url, "conversations") {
+		if m.NotFound("/v1/conversations/" + id + "/ratings") {
+			skipped++
+			assert.Contains(t, r.stderr, "WARNING conversation_ratings: conversations "+id+": ")
+		}
+	}
+	require.Positive(t, skipped)
+	assert.Contains(t, r.stderr, `"metric":"skipped_parents"`)
+	assert.Regexp(t, `WARNING conversation_ratings: skipped \d+ conversations record\(s\) that Dixa answered 404 for`, r.stderr)
+	for k := range truthKeys(t, url, "conversation_ratings") {
+		id := strings.SplitN(k, "|", 2)[0]
+		if !m.NotFound("/v1/conversations/" + id + "/ratings") {
+			assert.Contains(t, emittedKeys(o, "conversation_ratings"), k)
+		}
+	}
+}
