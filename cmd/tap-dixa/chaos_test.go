@@ -58,10 +58,10 @@ func TestChaosEveryRecordOnce(t *testing.T) {
 // STATE line of every run is a safe resume point.
 func TestKilledTenTimesAndResumed(t *testing.T) {
 	m := startMockProcess(t, "--seed", "13", "--conversations", "6000", "--start", "2024-01-01", "--end", "2024-02-01", "--minute-seconds", "0",
-		"--activity-order", "descending", "--api-page-size", "50")
+		"--activity-order", "descending")
 	cfg := writeConfig(t, map[string]any{
 		"api_token": e2eToken, "start_date": "2024-01-01", "end_date": "2024-02-01", "interval": "HOUR",
-		"exports_base_url": m.url, "api_base_url": m.url, "page_size": 50, "activity_log_window_days": 1,
+		"exports_base_url": m.url, "api_base_url": m.url, "page_size": 500, "activity_log_window_days": 1,
 		"conversations_requests_per_minute": 6000, "messages_requests_per_minute": 6000, "api_requests_per_second": 1000,
 	})
 	rng := rand.New(rand.NewPCG(2024, 11))

@@ -1,14 +1,19 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tap-dixa/tap-dixa/tap/cli"
 	"github.com/tap-dixa/tap-dixa/tap/dixamock"
 	"github.com/tap-dixa/tap-dixa/tap/singer/singertest"
 )
@@ -189,4 +194,71 @@ func TestChildNotFoundIsSkipped(t *testing.T) {
 			assert.Contains(t, emittedKeys(o, "conversation_ratings"), k)
 		}
 	}
+}
+
+// pausingWriter is a Singer target that stops reading for a while once
+// it has read after bytes.
+type pausingWriter struct {
+	bytes.Buffer
+	after  int
+	pause  time.Duration
+	paused bool
+}
+
+func (w *pausingWriter) Write(p []byte) (int, error) {
+	if !w.paused && w.Len() >= w.after {
+		w.paused = true
+		time.Sleep(w.pause)
+	}
+	return w.Buffer.Write(p)
+}
+
+// Time the target spends not reading is not the server's idleness: a
+// pause longer than request_timeout_seconds in the middle of a window
+// neither fails nor repeats a request.
+func TestTargetPauseIsNotAStall(t *testing.T) {
+	m, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 2000})
+	cfg := baseConfig(url)
+	cfg["request_timeout_seconds"] = 1
+	out := &pausingWriter{after: 300 << 10, pause: 2500 * time.Millisecond}
+	var errb bytes.Buffer
+	code := cli.Run(t.Context(), cli.Env{
+		Args:   []string{"--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "conversations")},
+		Stdout: out, Stderr: &errb, Now: func() time.Time { return fixedNow },
+	})
+	require.Equal(t, 0, code, errb.String())
+	require.True(t, out.paused, "the target paused mid-window")
+	assert.NotContains(t, errb.String(), "attempt 1 failed")
+	assert.NotContains(t, errb.String(), "stalled")
+	assert.Equal(t, int64(2), m.Stats().Requests[dixamock.ConversationExport], "one request per window, none repeated")
+	o := singertest.Check(t, out.Bytes())
+	assert.Len(t, emittedKeys(o, "conversations"), len(truthKeys(t, url, "conversations")))
+}
+
+// An https base URL that redirects to plain http (here on loopback, which
+// a base URL may use) is refused: the token never travels in clear text.
+func TestHTTPSDowngradeRefused(t *testing.T) {
+	var sawToken atomic.Int64
+	plainMock := dixamock.New(dixamock.Options{Token: token, Seed: 5, Conversations: 20, Start: dataStart, End: dataStart.AddDate(0, 2, 0)})
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Authorization"), token) {
+			sawToken.Add(1)
+		}
+		plainMock.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(plain.Close)
+	m := dixamock.New(dixamock.Options{Token: token, Seed: 5, Conversations: 20, Start: dataStart, End: dataStart.AddDate(0, 2, 0), RedirectTo: plain.URL})
+	secure := httptest.NewTLSServer(m.Handler())
+	t.Cleanup(secure.Close)
+	cfg := baseConfig(secure.URL)
+	var out, errb bytes.Buffer
+	code := cli.Run(t.Context(), cli.Env{
+		Args:   []string{"--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "conversations", "agents")},
+		Stdout: &out, Stderr: &errb, Now: func() time.Time { return fixedNow }, HTTPClient: secure.Client(),
+	})
+	assert.Equal(t, 1, code, errb.String())
+	assert.Contains(t, errb.String(), "refusing redirect from https://")
+	assert.Zero(t, sawToken.Load(), "the token never reached the http server")
+	assert.Positive(t, m.Stats().Redirects, "the redirect was served")
+	assert.NotContains(t, out.String()+errb.String(), token)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,7 +25,8 @@ type Expected struct {
 // Feed it the output of one run after another (a run resumed from an
 // earlier one's STATE): records written by earlier runs count as written.
 type StateChecker struct {
-	want    map[string][]Expected
+	want    map[string][]Expected      // by stream, sorted by At
+	done    map[string]int             // want[stream][:done] are checked
 	keys    map[string][]string        // key_properties by stream
 	written map[string]map[string]bool // stream -> keys written
 	// States counts the STATE messages checked.
@@ -33,9 +35,12 @@ type StateChecker struct {
 
 // NewStateChecker returns a checker for the expected records.
 func NewStateChecker(want []Expected) *StateChecker {
-	c := &StateChecker{want: map[string][]Expected{}, keys: map[string][]string{}, written: map[string]map[string]bool{}}
+	c := &StateChecker{want: map[string][]Expected{}, done: map[string]int{}, keys: map[string][]string{}, written: map[string]map[string]bool{}}
 	for _, e := range want {
 		c.want[e.Stream] = append(c.want[e.Stream], e)
+	}
+	for _, w := range c.want {
+		slices.SortFunc(w, func(a, b Expected) int { return a.At.Compare(b.At) })
 	}
 	return c
 }
@@ -80,11 +85,15 @@ func (c *StateChecker) Feed(out []byte) []string {
 						bad = append(bad, fmt.Sprintf("line %d: bookmarks.%s.%s: %v", n, stream, key, err))
 						continue
 					}
-					for _, e := range c.want[stream] {
-						if e.At.Before(at) && !c.written[stream][e.Key] && len(bad) < maxViolations {
-							bad = append(bad, fmt.Sprintf("line %d: bookmarks.%s.%s = %s passes %s %s (at %s), not written", n, stream, key, raw, stream, e.Key, e.At.Format(time.RFC3339Nano)))
+					// Records once checked stay written: each is checked once,
+					// by the first STATE whose bookmark passes it.
+					w, i := c.want[stream], c.done[stream]
+					for ; i < len(w) && w[i].At.Before(at); i++ {
+						if !c.written[stream][w[i].Key] && len(bad) < maxViolations {
+							bad = append(bad, fmt.Sprintf("line %d: bookmarks.%s.%s = %s passes %s %s (at %s), not written", n, stream, key, raw, stream, w[i].Key, w[i].At.Format(time.RFC3339Nano)))
 						}
 					}
+					c.done[stream] = i
 				}
 			}
 		}
