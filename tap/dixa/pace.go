@@ -34,7 +34,15 @@ const maxDuration = time.Duration(math.MaxInt64)
 // to the nanosecond. It is 0 for rate.Inf and the longest Duration for a
 // rate so small (or 0, negative or NaN) that the spacing does not fit.
 func PacedInterval(r rate.Limit) time.Duration {
-	return interval(r * (1 - PacingMargin))
+	return interval(paced(r))
+}
+
+// paced returns r less PacingMargin; rate.Inf stays unlimited.
+func paced(r rate.Limit) rate.Limit {
+	if r >= rate.Inf {
+		return rate.Inf
+	}
+	return r * (1 - PacingMargin)
 }
 
 // interval returns 1/r as a Duration, rounded up, kept in [0, maxDuration]
@@ -42,7 +50,7 @@ func PacedInterval(r rate.Limit) time.Duration {
 func interval(r rate.Limit) time.Duration {
 	f := float64(r)
 	switch {
-	case math.IsInf(f, 1):
+	case r >= rate.Inf: // rate.Inf is math.MaxFloat64, and +Inf too
 		return 0
 	case !(f > 0): // 0, negative, NaN
 		return maxDuration
@@ -74,13 +82,12 @@ type pacer struct {
 }
 
 func newPacer(configured rate.Limit) *pacer {
-	paced := configured * (1 - PacingMargin)
-	return &pacer{
-		rate:  paced,
-		paced: paced,
-		floor: min(configured*slowestShare, paced),
-		step:  configured * recoverStep,
+	p := &pacer{rate: paced(configured), paced: paced(configured),
+		floor: configured * slowestShare, step: configured * recoverStep}
+	if p.paced == rate.Inf { // unlimited stays unlimited, even after a 429
+		p.floor = rate.Inf
 	}
+	return p
 }
 
 // nextLocked returns when the next request may go. p.mu is held.
@@ -102,7 +109,7 @@ func (p *pacer) slowDown() {
 func (p *pacer) speedUp() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rate = min(p.rate+p.step, p.paced)
+	p.rate = min(p.rate+p.step, p.paced) // an overflow to +Inf is capped too
 }
 
 // current returns the rate now.
