@@ -209,9 +209,25 @@ func (s *Sync) begin(sel Selected, bookmark []string) error {
 	return s.writeState(st.Name)
 }
 
+// projector returns the stream's record projector, capturing the named
+// top-level fields. It warns of a field the schema lacks once per field,
+// and of strings repaired from invalid UTF-8 once per stream and run.
 func (s *Sync) projector(sel Selected, capture ...string) *record.Projector {
 	name := sel.Stream.Name
-	return record.New(sel.Spec.Schema, sel.Schema, func(path string) {
+	p := record.New(sel.Spec.Schema, sel.Schema, func(path string) {
 		s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", name, path)
 	}, capture...)
+	p.OnInvalidUTF8(func(path string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.repaired[name] {
+			return
+		}
+		if s.repaired == nil {
+			s.repaired = map[string]bool{}
+		}
+		s.repaired[name] = true
+		s.Log.Warnf("%s: field %q holds bytes that are not UTF-8; replacing them with U+FFFD (warned once per stream)", name, path)
+	})
+	return p
 }

@@ -56,12 +56,10 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 		return err
 	}
 	ex := &exporter{
-		silent: sel.Silent,
-		Sync:   s,
-		st:     st,
-		proj: record.New(sel.Spec.Schema, sel.Schema, func(path string) {
-			s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", st.Name, path)
-		}, st.KeyProperties[0], st.ReplicationKey),
+		silent:   sel.Silent,
+		Sync:     s,
+		st:       st,
+		proj:     s.projector(sel, st.KeyProperties[0], st.ReplicationKey),
 		interval: every(time.Minute, st.PerMinute(s.Config)),
 		seed:     maphash.MakeSeed(),
 		count:    newCounter(s.Log, st.Name),

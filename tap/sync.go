@@ -41,10 +41,11 @@ type Sync struct {
 	// every record's time_extracted.
 	Now func() time.Time
 
-	mu          sync.Mutex // guards State, the failures and the skips below
+	mu          sync.Mutex // guards State and the maps below
 	failed      map[string]bool
 	failedOrder []string
 	skipped     map[string][]string // stream -> parent ids answered 404
+	repaired    map[string]bool     // streams warned of invalid UTF-8
 }
 
 // checkpoint sets a stream's bookmark and writes the state. Every stream

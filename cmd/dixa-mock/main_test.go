@@ -193,7 +193,7 @@ func TestRunInjectsObjectFaults(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != `{"message":"Something went wrong"}`+"\n" {
+	if resp.StatusCode != http.StatusOK || string(body) != `{"message":"Something went wrong"}`+"\n" {
 		t.Errorf("%d %q", resp.StatusCode, body)
 	}
 	stop()
@@ -403,7 +403,7 @@ func TestRunTLS(t *testing.T) {
 		return resp, body, err
 	}
 	resp, body, err := get(c, url+"/v1/agents")
-	if err != nil || resp.StatusCode != 200 {
+	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("agents over https: %v %v %s", err, resp, body)
 	}
 	if resp.TLS == nil {
@@ -422,7 +422,7 @@ func TestRunTLS(t *testing.T) {
 	// refuses the server.
 	byName := trusting(t, certFile)
 	byName.Transport.(*http.Transport).TLSClientConfig.ServerName = "localhost"
-	if resp, _, err := get(byName, url+"/v1/teams"); err != nil || resp.StatusCode != 200 {
+	if resp, _, err := get(byName, url+"/v1/teams"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("as localhost: %v", err)
 	}
 	var unknown x509.UnknownAuthorityError
@@ -473,7 +473,7 @@ func TestRunRedirectsHTTPSToHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Scheme != "http" {
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Scheme != "http" {
 		t.Errorf("followed: %d from %s", resp.StatusCode, resp.Request.URL)
 	}
 	if n := target.APIStats().OK["agents"]; n != 1 {

@@ -3,12 +3,14 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -261,4 +263,23 @@ func TestHTTPSDowngradeRefused(t *testing.T) {
 	assert.Zero(t, sawToken.Load(), "the token never reached the http server")
 	assert.Positive(t, m.Stats().Redirects, "the redirect was served")
 	assert.NotContains(t, out.String()+errb.String(), token)
+}
+
+// Bytes that are not UTF-8 inside strings reach stdout as U+FFFD, with one
+// warning per stream, so that strict targets can read every line.
+func TestInvalidUTF8Repaired(t *testing.T) {
+	at := dataStart.Add(time.Hour).UnixMilli()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(w, "[{\"id\":1,\"updated_at\":%d,\"status\":\"bad \xff here\"},{\"id\":2,\"updated_at\":%d,\"subject\":\"cut \xe2\x82\"}]", at, at)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := baseConfig(srv.URL)
+	cfg["end_date"] = "2024-01-02"
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "conversations"))
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.True(t, utf8.ValidString(r.stdout), "stdout is UTF-8")
+	assert.Contains(t, r.stdout, `"status":"bad `+"\uFFFD"+` here"`)
+	assert.Contains(t, r.stdout, `"subject":"cut `+"\uFFFD\uFFFD"+`"`)
+	assert.Equal(t, 1, strings.Count(r.stderr, "not UTF-8"), r.stderr)
+	assert.Len(t, singertest.Check(t, []byte(r.stdout)).Records["conversations"], 2)
 }

@@ -53,7 +53,7 @@ func TestParseDefaults(t *testing.T) {
 		APIPerSecond:           10,
 		RequestTimeout:         300 * time.Second,
 		MaxRetries:             8,
-		ActivityLogWindow:      30 * 24 * time.Hour,
+		ActivityLogWindow:      24 * time.Hour,
 		MaxParallelStreams:     3,
 	}, cfg)
 }
@@ -137,7 +137,17 @@ func TestParseAccepted(t *testing.T) {
 	}{
 		{"integer written as 10.0", `,"page_size":10.0`, func(t *testing.T, c *Config) { assert.Equal(t, 10, c.PageSize) }},
 		{"integer with exponent", `,"page_size":1e3`, func(t *testing.T, c *Config) { assert.Equal(t, 1000, c.PageSize) }},
-		{"largest integer", `,"max_retries":2147483647`, func(t *testing.T, c *Config) { assert.Equal(t, 2147483647, c.MaxRetries) }},
+		{"largest max_retries", `,"max_retries":100`, func(t *testing.T, c *Config) { assert.Equal(t, 100, c.MaxRetries) }},
+		{"largest page_size", `,"page_size":1e5`, func(t *testing.T, c *Config) { assert.Equal(t, 100000, c.PageSize) }},
+		{"largest timeout", `,"request_timeout_seconds":3600`, func(t *testing.T, c *Config) { assert.Equal(t, time.Hour, c.RequestTimeout) }},
+		{"largest parallelism", `,"max_parallel_streams":16`, func(t *testing.T, c *Config) { assert.Equal(t, 16, c.MaxParallelStreams) }},
+		{"slowest rates", `,"conversations_requests_per_minute":0.1,"messages_requests_per_minute":0.1,"api_requests_per_second":0.1`, func(t *testing.T, c *Config) {
+			assert.Equal(t, []float64{0.1, 0.1, 0.1}, []float64{c.ConversationsPerMinute, c.MessagesPerMinute, c.APIPerSecond})
+		}},
+		{"fastest rates", `,"conversations_requests_per_minute":100000,"messages_requests_per_minute":1e5,"api_requests_per_second":10000.0`, func(t *testing.T, c *Config) {
+			assert.Equal(t, []float64{100000, 100000, 10000}, []float64{c.ConversationsPerMinute, c.MessagesPerMinute, c.APIPerSecond})
+		}},
+		{"negative zero retries", `,"max_retries":-0`, func(t *testing.T, c *Config) { assert.Equal(t, 0, c.MaxRetries) }},
 		{"http on 127.0.0.1", `,"api_base_url":"http://127.0.0.1:9000"`, func(t *testing.T, c *Config) { assert.Equal(t, "http://127.0.0.1:9000", c.APIBaseURL) }},
 		{"http on 127.1.2.3", `,"api_base_url":"http://127.1.2.3/"`, func(t *testing.T, c *Config) { assert.Equal(t, "http://127.1.2.3", c.APIBaseURL) }},
 		{"http on ::1", `,"api_base_url":"http://[::1]:9000/"`, func(t *testing.T, c *Config) { assert.Equal(t, "http://[::1]:9000", c.APIBaseURL) }},
@@ -214,19 +224,34 @@ func TestParseErrors(t *testing.T) {
 		{"window_days 32.0", withBase(`,"window_days":32.0`), `config cfg.json: window_days: must be between 1 and 31, got 32.0`},
 		{"window_days huge", withBase(`,"window_days":1e999999999`), `config cfg.json: window_days: must be between 1 and 31, got 1e999999999`},
 		{"window_days tiny", withBase(`,"window_days":1e-999999999`), `config cfg.json: window_days: must be between 1 and 31, got 1e-999999999`},
-		{"page_size huge", withBase(`,"page_size":1e400`), `config cfg.json: page_size: must be at most 2147483647, got 1e400`},
-		{"page_size huge negative", withBase(`,"page_size":-1e400`), `config cfg.json: page_size: must be at least 1, got -1e400`},
-		{"rate rounds to 0", withBase(`,"api_requests_per_second":1e-400`), `config cfg.json: api_requests_per_second: must be greater than 0, got 1e-400`},
+		{"page_size huge", withBase(`,"page_size":1e400`), `config cfg.json: page_size: must be between 1 and 100000, got 1e400`},
+		{"page_size huge negative", withBase(`,"page_size":-1e400`), `config cfg.json: page_size: must be between 1 and 100000, got -1e400`},
+		{"rate rounds to 0", withBase(`,"api_requests_per_second":1e-400`), `config cfg.json: api_requests_per_second: must be between 0.1 and 10000, got 1e-400`},
 		{"interval huge", withBase(`,"interval":1e400`), `config cfg.json: interval: must be a string, got a number`},
-		{"page_size 0", withBase(`,"page_size":0`), `config cfg.json: page_size: must be at least 1, got 0`},
-		{"page_size too big", withBase(`,"page_size":2147483648`), `config cfg.json: page_size: must be at most 2147483647, got 2147483648`},
-		{"rate 0", withBase(`,"conversations_requests_per_minute":0`), `config cfg.json: conversations_requests_per_minute: must be greater than 0, got 0`},
-		{"rate negative", withBase(`,"messages_requests_per_minute":-1`), `config cfg.json: messages_requests_per_minute: must be greater than 0, got -1`},
-		{"rate huge", withBase(`,"api_requests_per_second":1e400`), `config cfg.json: api_requests_per_second: is too large, got 1e400`},
-		{"timeout 0", withBase(`,"request_timeout_seconds":0`), `config cfg.json: request_timeout_seconds: must be at least 1, got 0`},
-		{"retries -1", withBase(`,"max_retries":-1`), `config cfg.json: max_retries: must be at least 0, got -1`},
+		{"page_size 0", withBase(`,"page_size":0`), `config cfg.json: page_size: must be between 1 and 100000, got 0`},
+		{"page_size too big", withBase(`,"page_size":100001`), `config cfg.json: page_size: must be between 1 and 100000, got 100001`},
+		{"page_size beyond int32", withBase(`,"page_size":2147483648`), `config cfg.json: page_size: must be between 1 and 100000, got 2147483648`},
+		{"page_size beyond int64", withBase(`,"page_size":9223372036854775808`), `config cfg.json: page_size: must be between 1 and 100000, got 9223372036854775808`},
+		{"rate 0", withBase(`,"conversations_requests_per_minute":0`), `config cfg.json: conversations_requests_per_minute: must be between 0.1 and 100000, got 0`},
+		{"rate -0", withBase(`,"conversations_requests_per_minute":-0`), `config cfg.json: conversations_requests_per_minute: must be between 0.1 and 100000, got -0`},
+		{"rate 1e-12", withBase(`,"conversations_requests_per_minute":1e-12`), `config cfg.json: conversations_requests_per_minute: must be between 0.1 and 100000, got 1e-12`},
+		{"rate 1e-300", withBase(`,"messages_requests_per_minute":1e-300`), `config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got 1e-300`},
+		{"rate just below", withBase(`,"messages_requests_per_minute":0.09999999`), `config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got 0.09999999`},
+		{"rate just above", withBase(`,"messages_requests_per_minute":100000.00001`), `config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got 100000.00001`},
+		{"rate negative", withBase(`,"messages_requests_per_minute":-1`), `config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got -1`},
+		{"rate 1e308", withBase(`,"api_requests_per_second":1e308`), `config cfg.json: api_requests_per_second: must be between 0.1 and 10000, got 1e308`},
+		{"rate huge", withBase(`,"api_requests_per_second":1e400`), `config cfg.json: api_requests_per_second: must be between 0.1 and 10000, got 1e400`},
+		{"api rate 10001", withBase(`,"api_requests_per_second":10001`), `config cfg.json: api_requests_per_second: must be between 0.1 and 10000, got 10001`},
+		{"timeout 0", withBase(`,"request_timeout_seconds":0`), `config cfg.json: request_timeout_seconds: must be between 1 and 3600, got 0`},
+		{"timeout 3601", withBase(`,"request_timeout_seconds":3601`), `config cfg.json: request_timeout_seconds: must be between 1 and 3600, got 3601`},
+		{"timeout 1e308", withBase(`,"request_timeout_seconds":1e308`), `config cfg.json: request_timeout_seconds: must be between 1 and 3600, got 1e308`},
+		{"retries -1", withBase(`,"max_retries":-1`), `config cfg.json: max_retries: must be between 0 and 100, got -1`},
+		{"retries 101", withBase(`,"max_retries":101`), `config cfg.json: max_retries: must be between 0 and 100, got 101`},
+		{"retries int32", withBase(`,"max_retries":2147483647`), `config cfg.json: max_retries: must be between 0 and 100, got 2147483647`},
+		{"activity 0", withBase(`,"activity_log_window_days":0`), `config cfg.json: activity_log_window_days: must be between 1 and 90, got 0`},
 		{"activity 91", withBase(`,"activity_log_window_days":91`), `config cfg.json: activity_log_window_days: must be between 1 and 90, got 91`},
-		{"parallel 0", withBase(`,"max_parallel_streams":0`), `config cfg.json: max_parallel_streams: must be at least 1, got 0`},
+		{"parallel 0", withBase(`,"max_parallel_streams":0`), `config cfg.json: max_parallel_streams: must be between 1 and 16, got 0`},
+		{"parallel 17", withBase(`,"max_parallel_streams":17`), `config cfg.json: max_parallel_streams: must be between 1 and 16, got 17`},
 		// enum
 		{"interval YEAR", withBase(`,"interval":"year"`), `config cfg.json: interval: must be one of HOUR, DAY, WEEK, MONTH, got "year"`},
 		{"interval empty", withBase(`,"interval":""`), `config cfg.json: interval: must be one of HOUR, DAY, WEEK, MONTH, got ""`},
@@ -277,7 +302,7 @@ func TestParseFirstProblemInPropertyOrder(t *testing.T) {
 	_, _, err = Parse("cfg.json", []byte(`{"page_size":1e400,"start_date":"2024-01-01"}`))
 	assert.EqualError(t, err, "config cfg.json: api_token: required")
 	_, _, err = Parse("cfg.json", []byte(withBase(`,"page_size":1e400,"max_retries":-1`)))
-	assert.EqualError(t, err, "config cfg.json: page_size: must be at most 2147483647, got 1e400")
+	assert.EqualError(t, err, "config cfg.json: page_size: must be between 1 and 100000, got 1e400")
 	_, _, err = Parse("cfg.json", []byte(withBase(`,"page_size":1e400,"window_days":0`)))
 	assert.EqualError(t, err, "config cfg.json: window_days: must be between 1 and 31, got 0")
 }

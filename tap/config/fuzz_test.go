@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,23 +75,121 @@ func FuzzParse(f *testing.F) {
 		if !cfg.EndDate.IsZero() && !cfg.EndDate.After(cfg.StartDate) {
 			t.Fatalf("end %v not after start %v", cfg.EndDate, cfg.StartDate)
 		}
-		if cfg.Window < time.Hour || cfg.Window > 31*24*time.Hour {
-			t.Fatalf("window %v", cfg.Window)
+		checkValid(t, cfg)
+	})
+}
+
+// checkValid checks what every validated config holds: each setting
+// within its schema bounds, and every rate and duration finite and
+// positive, so that the pacing and timeout arithmetic cannot overflow.
+func checkValid(t *testing.T, cfg *Config) {
+	t.Helper()
+	if cfg.Window < time.Hour || cfg.Window > 31*24*time.Hour {
+		t.Fatalf("window %v", cfg.Window)
+	}
+	if cfg.ActivityLogWindow < 24*time.Hour || cfg.ActivityLogWindow > 90*24*time.Hour {
+		t.Fatalf("activity window %v", cfg.ActivityLogWindow)
+	}
+	if cfg.PageSize < 1 || cfg.MaxRetries < 0 || cfg.MaxParallelStreams < 1 || cfg.RequestTimeout < time.Second {
+		t.Fatalf("bad integers: %+v", cfg)
+	}
+	values := map[string]float64{
+		"page_size":                         float64(cfg.PageSize),
+		"conversations_requests_per_minute": cfg.ConversationsPerMinute,
+		"messages_requests_per_minute":      cfg.MessagesPerMinute,
+		"api_requests_per_second":           cfg.APIPerSecond,
+		"request_timeout_seconds":           cfg.RequestTimeout.Seconds(),
+		"max_retries":                       float64(cfg.MaxRetries),
+		"activity_log_window_days":          cfg.ActivityLogWindow.Hours() / 24,
+		"max_parallel_streams":              float64(cfg.MaxParallelStreams),
+	}
+	if cfg.Window%(24*time.Hour) == 0 {
+		values["window_days"] = cfg.Window.Hours() / 24
+	}
+	for _, s := range Settings() {
+		v, ok := values[s.Name]
+		if !ok {
+			continue
 		}
-		if cfg.ActivityLogWindow < 24*time.Hour || cfg.ActivityLogWindow > 90*24*time.Hour {
-			t.Fatalf("activity window %v", cfg.ActivityLogWindow)
+		if math.IsNaN(v) || math.IsInf(v, 0) || s.Minimum == nil || s.Maximum == nil || v < *s.Minimum || v > *s.Maximum {
+			t.Fatalf("%s = %v is outside its schema bounds", s.Name, v)
 		}
-		if cfg.PageSize < 1 || cfg.MaxRetries < 0 || cfg.MaxParallelStreams < 1 || cfg.RequestTimeout < time.Second {
-			t.Fatalf("bad integers: %+v", cfg)
+	}
+	for _, rate := range []float64{cfg.ConversationsPerMinute, cfg.MessagesPerMinute, cfg.APIPerSecond} {
+		if !(rate > 0) || math.IsInf(rate, 0) {
+			t.Fatalf("bad rate %v: %+v", rate, cfg)
 		}
-		if !(cfg.ConversationsPerMinute > 0 && cfg.MessagesPerMinute > 0 && cfg.APIPerSecond > 0) {
-			t.Fatalf("bad rates: %+v", cfg)
-		}
-		for _, u := range []string{cfg.ExportsBaseURL, cfg.APIBaseURL} {
-			lower := strings.ToLower(u)
-			if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
-				t.Fatalf("bad base URL %q", u)
+		// The waits the tap derives from a rate: one request's share of
+		// a minute, and the retry back-off, which grows to a few hundred
+		// times that.
+		for _, unit := range []time.Duration{time.Second, time.Minute} {
+			if w := float64(unit) / rate * 1000; w <= 0 || w >= math.MaxInt64 || time.Duration(w) <= 0 {
+				t.Fatalf("wait %v for rate %v overflows", w, rate)
 			}
 		}
+	}
+	if d := cfg.RequestTimeout * time.Duration(cfg.MaxRetries+1) * 10; d <= 0 {
+		t.Fatalf("timeouts overflow: %+v", cfg)
+	}
+	for _, u := range []string{cfg.ExportsBaseURL, cfg.APIBaseURL} {
+		lower := strings.ToLower(u)
+		if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+			t.Fatalf("bad base URL %q", u)
+		}
+	}
+}
+
+// extremes are values tried for every setting: numbers at the edges of
+// float64 and int64, just inside and outside the bounds, negative zero,
+// strings that look like numbers, and values of the wrong type.
+var extremes = []string{
+	`0`, `-0`, `-0.0`, `0.0e0`, `1`, `-1`, `0.1`, `0.09999999999999999`, `0.1000000000000001`, `1e-12`, `1e-300`,
+	`5e-324`, `1e-400`, `1e308`, `1.7976931348623157e308`, `1e400`, `-1e400`, `2147483647`, `2147483648`,
+	`9223372036854775807`, `9223372036854775808`, `18446744073709551616`, `1e19`, `31`, `31.0`, `31.5`, `90`, `100`,
+	`100.5`, `600`, `600.0000000001`, `3600`, `100000`, `100001`, `16`, `17`, `"NaN"`, `"Infinity"`, `"-Inf"`, `"1e-12"`,
+	`"5"`, `""`, `" "`, `true`, `false`, `null`, `[]`, `[1]`, `{}`, `{"a":1}`, `"DAY"`, `"https://x.io"`, `"2024-02-01"`,
+}
+
+// FuzzSettingValues sets one setting, chosen by index, to a fuzzed JSON
+// value in a config file, or to a fuzzed string in its TAP_DIXA_
+// variable, and checks the outcome as FuzzParse does.
+func FuzzSettingValues(f *testing.F) {
+	settings := Settings()
+	for i := range settings {
+		for _, v := range extremes {
+			f.Add(uint8(i), v, false)
+		}
+		for _, v := range []string{"1e-12", "1e-300", "1e308", "-0", "NaN", "+Inf", "9223372036854775808", "0x10", "1_0", " 7 ", "0.1", "600"} {
+			f.Add(uint8(i), v, true)
+		}
+	}
+	f.Fuzz(func(t *testing.T, idx uint8, value string, env bool) {
+		s := settings[int(idx)%len(settings)]
+		var cfg *Config
+		var err error
+		if env {
+			vars := map[string]string{EnvVar("api_token"): tok, EnvVar("start_date"): "2024-01-01", EnvVar(s.Name): value}
+			cfg, _, err = Load([]string{EnvSource}, func(k string) string { return vars[k] })
+		} else {
+			cfg, _, err = Parse("fuzz.json", []byte(withBase(`,"`+s.Name+`":`+value)))
+		}
+		if err != nil {
+			if cfg != nil {
+				t.Fatalf("config returned with error %v", err)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is %T, not *Error", err)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || strings.Contains(msg, tok) {
+				t.Fatalf("bad error message %q", msg)
+			}
+			if ce.Key == s.Name && (s.Type == "integer" || s.Type == "number") && strings.Contains(ce.Problem, "between") &&
+				!strings.Contains(ce.Problem, rangeProblem(s)) {
+				t.Fatalf("range error without the range: %q", err)
+			}
+			return
+		}
+		checkValid(t, cfg)
 	})
 }

@@ -161,7 +161,7 @@ func TestLoadEnvErrors(t *testing.T) {
 		{"number word", "TAP_DIXA_API_REQUESTS_PER_SECOND", "fast", `config ENV: api_requests_per_second: TAP_DIXA_API_REQUESTS_PER_SECOND must be a number, got "fast"`},
 		{"number NaN", "TAP_DIXA_API_REQUESTS_PER_SECOND", "NaN", `config ENV: api_requests_per_second: TAP_DIXA_API_REQUESTS_PER_SECOND must be a number, got "NaN"`},
 		{"number Inf", "TAP_DIXA_API_REQUESTS_PER_SECOND", "+Inf", `config ENV: api_requests_per_second: TAP_DIXA_API_REQUESTS_PER_SECOND must be a number, got "+Inf"`},
-		{"number zero", "TAP_DIXA_API_REQUESTS_PER_SECOND", "0", `config ENV: api_requests_per_second: must be greater than 0, got 0`},
+		{"number zero", "TAP_DIXA_API_REQUESTS_PER_SECOND", "0", `config ENV: api_requests_per_second: must be between 0.1 and 10000, got 0`},
 		{"boolean", "TAP_DIXA_EMIT_ACTIVATE_VERSION_MESSAGES", "maybe", `config ENV: emit_activate_version_messages: TAP_DIXA_EMIT_ACTIVATE_VERSION_MESSAGES must be true/false, 1/0, yes/no or on/off, got "maybe"`},
 		{"interval", "TAP_DIXA_INTERVAL", "fortnight", `config ENV: interval: must be one of HOUR, DAY, WEEK, MONTH, got "fortnight"`},
 		{"date", "TAP_DIXA_END_DATE", "soon", `config ENV: end_date: must be a date (YYYY-MM-DD) or an RFC 3339 date-time, got "soon"`},

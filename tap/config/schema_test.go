@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -76,14 +77,16 @@ func TestSettings(t *testing.T) {
 	assert.Equal(t, "https://exports.dixa.io", byName["exports_base_url"].Default)
 	assert.Equal(t, "https://dev.dixa.io", byName["api_base_url"].Default)
 	assert.Equal(t, 10.0, byName["conversations_requests_per_minute"].Default)
-	assert.Equal(t, f(0), byName["conversations_requests_per_minute"].ExclusiveMinimum)
+	assert.Equal(t, f(0.1), byName["conversations_requests_per_minute"].Minimum)
+	assert.Equal(t, f(100000), byName["conversations_requests_per_minute"].Maximum)
 	assert.Equal(t, 3.0, byName["messages_requests_per_minute"].Default)
 	assert.Equal(t, 10.0, byName["api_requests_per_second"].Default)
 	assert.Equal(t, 300, byName["request_timeout_seconds"].Default)
 	assert.Equal(t, 8, byName["max_retries"].Default)
 	assert.Equal(t, f(0), byName["max_retries"].Minimum)
 	assert.Nil(t, byName["user_agent"].Default)
-	assert.Equal(t, 30, byName["activity_log_window_days"].Default)
+	assert.Equal(t, 1, byName["activity_log_window_days"].Default)
+	assert.Contains(t, byName["activity_log_window_days"].Description, "one day by default")
 	assert.Equal(t, f(90), byName["activity_log_window_days"].Maximum)
 	assert.Equal(t, 3, byName["max_parallel_streams"].Default)
 	assert.Equal(t, false, byName["emit_activate_version_messages"].Default)
@@ -94,4 +97,68 @@ func TestSettings(t *testing.T) {
 	*settings[3].Minimum = 99
 	assert.Equal(t, "HOUR", Settings()[4].Enum[0])
 	assert.Equal(t, 1.0, *Settings()[3].Minimum)
+}
+
+// TestNumericBounds pins the range of every numeric setting: each has a
+// minimum and a maximum, so that no value that validates can overflow the
+// arithmetic done with it (waits from rates, durations from seconds/days).
+func TestNumericBounds(t *testing.T) {
+	want := map[string][2]float64{
+		"window_days":                       {1, 31},
+		"page_size":                         {1, 100000},
+		"conversations_requests_per_minute": {0.1, 100000},
+		"messages_requests_per_minute":      {0.1, 100000},
+		"api_requests_per_second":           {0.1, 10000},
+		"request_timeout_seconds":           {1, 3600},
+		"max_retries":                       {0, 100},
+		"activity_log_window_days":          {1, 90},
+		"max_parallel_streams":              {1, 16},
+	}
+	seen := 0
+	for _, s := range Settings() {
+		if s.Type != "integer" && s.Type != "number" {
+			continue
+		}
+		seen++
+		w, ok := want[s.Name]
+		require.True(t, ok, "%s: a numeric setting without a pinned range", s.Name)
+		require.NotNil(t, s.Minimum, s.Name)
+		require.NotNil(t, s.Maximum, s.Name)
+		assert.Nil(t, s.ExclusiveMinimum, s.Name)
+		assert.Equal(t, w, [2]float64{*s.Minimum, *s.Maximum}, s.Name)
+		if d, ok := s.Default.(int); ok {
+			assert.True(t, float64(d) >= w[0] && float64(d) <= w[1], "%s: default %d outside its range", s.Name, d)
+		}
+		if d, ok := s.Default.(float64); ok {
+			assert.True(t, d >= w[0] && d <= w[1], "%s: default %v outside its range", s.Name, d)
+		}
+		// The range is documented where --about --format markdown and the
+		// README show it.
+		lo, hi := fmtNum(w[0]), fmtNum(w[1])
+		assert.Contains(t, s.Description, lo+" to "+hi, "%s: the description states the range", s.Name)
+	}
+	assert.Equal(t, len(want), seen)
+}
+
+// bounded enforces the ranges on its own, whatever the schema library
+// makes of a value.
+func TestBoundedWithoutSchema(t *testing.T) {
+	cs, err := loadSchema()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		key  string
+		v    float64
+		want string
+	}{
+		{"conversations_requests_per_minute", 1e-12, "config cfg.json: conversations_requests_per_minute: must be between 0.1 and 100000, got 1e-12"},
+		{"api_requests_per_second", math.Inf(1), "config cfg.json: api_requests_per_second: must be between 0.1 and 10000, got +Inf"},
+		{"messages_requests_per_minute", math.NaN(), "config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got NaN"},
+		{"max_retries", 1e9, "config cfg.json: max_retries: must be between 0 and 100, got 1e+09"},
+		{"window_days", 0, "config cfg.json: window_days: must be between 1 and 31, got 0"},
+	} {
+		c := &checker{cs: cs, label: "cfg.json", orig: map[string]any{tc.key: tc.v}, vals: map[string]any{tc.key: tc.v}}
+		assert.EqualError(t, c.bounded(), tc.want, tc.key)
+	}
+	c := &checker{cs: cs, label: "cfg.json", orig: map[string]any{}, vals: map[string]any{}}
+	assert.NoError(t, c.bounded(), "defaults are within their ranges")
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // maxInt bounds every integer setting, so that conversions to int and
-// time.Duration cannot overflow.
+// time.Duration cannot overflow; each setting also has a much smaller
+// maximum in the schema, which build checks again (see bounded).
 const maxInt = math.MaxInt32
 
 // maxUnknownWarnings caps the unknown-key warnings of one load.
@@ -150,7 +151,31 @@ func (c *checker) check(merged map[string]any) (*Config, error) {
 	if early != nil {
 		return nil, early
 	}
+	if err := c.bounded(); err != nil {
+		return nil, err
+	}
 	return c.build()
+}
+
+// bounded checks every numeric setting against its schema range once more,
+// without the schema library: the tap derives waits such as
+// float64(time.Minute)/rate from these values, and a value outside its
+// range (say a rate of 1e-12) would overflow them.
+func (c *checker) bounded() error {
+	for _, s := range c.cs.settings {
+		if s.Type != "integer" && s.Type != "number" {
+			continue
+		}
+		f := c.number(s.Name)
+		if _, set := c.vals[s.Name]; !set && s.Default == nil {
+			continue // unset without default (window_days)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) || s.Minimum != nil && f < *s.Minimum || s.Maximum != nil && f > *s.Maximum ||
+			s.ExclusiveMinimum != nil && f <= *s.ExclusiveMinimum {
+			return c.fail(s.Name, rangeProblem(s)+", got "+c.show(c.orig[s.Name]))
+		}
+	}
+	return nil
 }
 
 // hugeNumberProblem explains a JSON number beyond float64 (ParseFloat
@@ -160,9 +185,7 @@ func (c *checker) hugeNumberProblem(s Setting, n json.Number) string {
 	switch {
 	case s.Type != "integer" && s.Type != "number":
 		return typeProblem(s, n, c.show)
-	case strings.HasPrefix(string(n), "-"):
-		return rangeProblem(s) + got // every numeric setting has a lower bound >= 0
-	case s.Maximum != nil:
+	case strings.HasPrefix(string(n), "-"), s.Maximum != nil: // every numeric setting has a range
 		return rangeProblem(s) + got
 	case s.Type == "integer":
 		return fmt.Sprintf("must be at most %d", maxInt) + got

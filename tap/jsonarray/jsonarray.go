@@ -13,7 +13,9 @@
 //
 // The input is checked against the JSON grammar exactly as encoding/json
 // checks it (including its nesting limit of 10000 levels); as with
-// encoding/json, invalid UTF-8 inside strings is accepted and passed through.
+// encoding/json, invalid UTF-8 inside strings is accepted and passed through
+// byte for byte (tap/record replaces it with U+FFFD before it is written, as
+// encoding/json does when it decodes a string).
 // The package is differentially fuzzed against encoding/json (FuzzDecoder).
 //
 // Errors are one line each and can be told apart with [errors.Is] and

@@ -53,6 +53,7 @@ type field struct {
 	keep     bool              // selected for output
 	props    map[string]*field // nil: an open object, copied whole
 	items    *field            // nil: array items are copied unchecked
+	capture  int               // 1 + the index in Projector.captured, or 0
 	// order remembers the members of the last object seen here, by
 	// position: records of a stream share their field order, so a
 	// comparison usually replaces the map lookup.
@@ -90,10 +91,8 @@ type Projector struct {
 	root     *field
 	onDrop   func(path string)
 	dropped  map[string]bool
-	capture  map[string]int
 	captured [][]byte
 
-	repair    bool              // projecting again, replacing invalid UTF-8
 	onInvalid func(path string) // see OnInvalidUTF8
 	invalid   bool              // onInvalid has been called
 }
@@ -112,11 +111,12 @@ func New(full, selected *schema.Node, onDrop func(path string), capture ...strin
 		root:     compile(full, selected, ""),
 		onDrop:   onDrop,
 		dropped:  map[string]bool{},
-		capture:  map[string]int{},
 		captured: make([][]byte, len(capture)),
 	}
 	for i, c := range capture {
-		p.capture[c] = i
+		if f := p.root.props[c]; f != nil {
+			f.capture = i + 1
+		}
 	}
 	return p
 }
@@ -185,18 +185,19 @@ func kindsOf(n *schema.Node) kind {
 // utf8.DecodeRune reports as RuneError of width 1 by one U+FFFD, exactly
 // as encoding/json.Unmarshal does; fn only tells. It is called once per
 // Projector: for the first such record projected after OnInvalidUTF8, with
-// the path of the first field repaired in it (like "ratings[].comment"; an
-// open object or an array copied whole is named by its own path). A nil fn
-// turns the report off. Valid input is not slowed down: the output is
-// checked with an ASCII fast path, and only a record that fails the check
-// is projected again, repairing each string.
+// the path of the first string repaired in it, as the output names it
+// (like "ratings[].comment", or "open.note" inside an object copied whole).
+// A nil fn turns the report off. Valid input is not slowed down: only the
+// output is checked, with an ASCII fast path, and only a record that fails
+// the check is walked again to repair it.
 func (p *Projector) OnInvalidUTF8(fn func(path string)) {
 	p.onInvalid, p.invalid = fn, false
 }
 
 // Captured returns the raw value of the i-th captured field in the last
 // projected record, or nil if the record did not have it. The slice
-// aliases that record's input.
+// aliases the output Project appended (or is a copy, if invalid UTF-8 was
+// replaced in it).
 func (p *Projector) Captured(i int) []byte { return p.captured[i] }
 
 // Error is a record that does not fit the schema.
@@ -220,10 +221,83 @@ func (p *Projector) Project(dst, rec []byte) ([]byte, error) {
 	if err != nil || validUTF8(out[start:]) {
 		return out, err
 	}
-	p.repair = true
-	out, err = p.project(out[:start], rec)
-	p.repair = false
-	return out, err
+	return p.repair(out, start), nil
+}
+
+// repair replaces the invalid UTF-8 in dst[start:], the output of one
+// record. Outside strings the output holds only ASCII (the input being
+// JSON), so the bytes can be replaced without regard to where they are.
+func (p *Projector) repair(dst []byte, start int) []byte {
+	if p.onInvalid != nil && !p.invalid {
+		p.invalid = true
+		s := scanner{b: dst[start:]}
+		path, _ := invalidPath(&s, "")
+		p.onInvalid(path)
+	}
+	for i, c := range p.captured { // they alias the bytes rewritten below
+		if c != nil {
+			p.captured[i] = appendValidUTF8(nil, c)
+		}
+	}
+	fixed := appendValidUTF8(make([]byte, 0, len(dst)-start+64), dst[start:])
+	return append(dst[:start], fixed...)
+}
+
+// invalidPath returns the path of the first key or string in the JSON
+// value at the cursor that is not valid UTF-8; stop is true when it found
+// one or the JSON ended early.
+func invalidPath(s *scanner, path string) (found string, stop bool) {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return "", true
+	}
+	switch s.b[s.i] {
+	case '{', '[':
+		obj := s.b[s.i] == '{'
+		s.i++
+		for {
+			s.skipSpace()
+			if s.i >= len(s.b) {
+				return "", true
+			}
+			switch s.b[s.i] {
+			case '}', ']':
+				s.i++
+				return "", false
+			case ',':
+				s.i++
+				continue
+			}
+			child := path + "[]"
+			if obj {
+				start := s.i
+				if s.skipString() != nil {
+					return "", true
+				}
+				key := s.b[start:s.i]
+				child = join(path, keyName(key))
+				if !validUTF8(key) {
+					return child, true
+				}
+				s.skipSpace()
+				if s.i >= len(s.b) || s.b[s.i] != ':' {
+					return "", true
+				}
+				s.i++
+			}
+			if found, stop := invalidPath(s, child); stop {
+				return found, true
+			}
+		}
+	}
+	start := s.i
+	if s.skipValue() != nil {
+		return "", true
+	}
+	if !validUTF8(s.b[start:s.i]) {
+		return path, true
+	}
+	return "", false
 }
 
 func (p *Projector) project(dst, rec []byte) ([]byte, error) {
@@ -290,11 +364,7 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 			dst = append(dst, ',')
 		}
 		first = false
-		if p.repair {
-			dst = p.appendRepaired(dst, rawKey, child.path)
-		} else {
-			dst = append(dst, rawKey...)
-		}
+		dst = append(dst, rawKey...)
 		dst = append(dst, ':')
 		valStart := len(dst)
 		var err error
@@ -302,8 +372,8 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 			return dst, err
 		}
 		if top {
-			if i, ok := p.capture[child.path]; ok {
-				p.captured[i] = dst[valStart:]
+			if child.capture > 0 {
+				p.captured[child.capture-1] = dst[valStart:]
 			}
 		}
 	}
@@ -333,33 +403,14 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 	if k == kString && f.dateTime {
 		out, err := appendDateTime(dst, s.b[start:s.i])
 		if err != nil {
-			return dst, &Error{Path: f.path, Problem: fmt.Sprintf("is not a date-time: %.60s", s.b[start:s.i])}
+			return dst, &Error{Path: f.path, Problem: fmt.Sprintf("is not a date-time: %.60s", appendValidUTF8(nil, s.b[start:s.i]))}
 		}
 		return out, nil
-	}
-	if p.repair { // every kind, so that not even bad JSON gets through
-		if k == kObject || k == kArray {
-			return p.appendRepaired(dst, appendCompact(nil, s.b[start:s.i]), f.path), nil
-		}
-		return p.appendRepaired(dst, s.b[start:s.i], f.path), nil
 	}
 	if k == kObject || k == kArray {
 		return appendCompact(dst, s.b[start:s.i]), nil
 	}
 	return append(dst, s.b[start:s.i]...), nil // a scalar has no white space to drop
-}
-
-// appendRepaired appends the raw JSON v with invalid UTF-8 replaced,
-// reporting path if anything was.
-func (p *Projector) appendRepaired(dst, v []byte, path string) []byte {
-	if validUTF8(v) {
-		return append(dst, v...)
-	}
-	if p.onInvalid != nil && !p.invalid {
-		p.invalid = true
-		p.onInvalid(path)
-	}
-	return appendValidUTF8(dst, v)
 }
 
 func (p *Projector) array(dst []byte, s *scanner, items *field) ([]byte, error) {

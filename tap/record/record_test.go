@@ -2,8 +2,10 @@ package record
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,27 +107,65 @@ func TestProjectEscapedKeyAndWhitespace(t *testing.T) {
 	assert.EqualValues(t, 3, m["id"])
 }
 
+// FuzzProject checks that the output is always one line of valid JSON and
+// valid UTF-8, and that a value copied whole (under "open", an open object,
+// or as a "tags" item) decodes to what encoding/json decodes from the
+// input, invalid UTF-8 included.
 func FuzzProject(f *testing.F) {
 	f.Add([]byte(`{"id":1,"name":"x","ratings":[{"rating_score":1}],"open":{"a":[1,2]}}`))
 	f.Add([]byte(`{"id":1,"to":"x","tags":[null]}`))
 	f.Add([]byte(`{"id":1,"nested":{"a":1,"b":"\"}"}}`))
+	f.Add([]byte("{\"name\":\"a\xffb\",\"tags\":[\"\xed\xa0\x80\"],\"open\":{\"k\xc3\":\"\\n\xe2\x82\"}}"))
 	p := New(mustParse(f, testSchema), nil, nil, "id")
+	p.OnInvalidUTF8(func(string) {})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if !json.Valid(in) {
 			return // the decoder upstream rejects invalid JSON
+		}
+		checkOutput := func(out []byte) {
+			t.Helper()
+			if !json.Valid(out) {
+				t.Fatalf("invalid output %q from %q", out, in)
+			}
+			if !utf8.Valid(out) {
+				t.Fatalf("output %q from %q is not valid UTF-8", out, in)
+			}
+			if strings.ContainsAny(string(out), "\n\r") {
+				t.Fatalf("output spans lines: %q", out)
+			}
 		}
 		out, err := p.Project(nil, in)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("multi-line error %q", err)
 			}
+		} else {
+			checkOutput(out)
+		}
+		var want any
+		if json.Unmarshal(in, &want) != nil {
 			return
 		}
-		if !json.Valid(out) {
-			t.Fatalf("invalid output %q from %q", out, in)
+		wrapped := []byte(`{"open":` + string(in) + `}`)
+		key := "open"
+		if _, isObject := want.(map[string]any); !isObject {
+			wrapped, key = []byte(`{"tags":[`+string(in)+`]}`), "tags"
+			if _, isString := want.(string); !isString && want != nil {
+				return
+			}
+			want = []any{want}
 		}
-		if strings.ContainsAny(string(out), "\n\r") {
-			t.Fatalf("output spans lines: %q", out)
+		out, err = p.Project(nil, wrapped)
+		if err != nil {
+			t.Fatalf("%s: %v", wrapped, err)
+		}
+		checkOutput(out)
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[key], want) {
+			t.Fatalf("%q: got %#v, encoding/json decodes %#v", wrapped, got[key], want)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 )
 
@@ -136,45 +137,78 @@ func (s *scanner) skipValue() error {
 }
 
 // appendCompact appends the JSON value v to dst without the white space
-// between its tokens, so that every record stays on one line.
+// between its tokens, so that every record stays on one line. It jumps
+// from string to string (bytes.IndexByte is vectorised) and copies each
+// string whole; only the bytes between strings are looked at one by one.
 func appendCompact(dst, v []byte) []byte {
 	if !hasSpace(v) {
 		return append(dst, v...)
 	}
-	inString := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if inString {
-			dst = append(dst, c)
-			switch c {
-			case '\\':
-				if i+1 < len(v) {
-					i++
-					dst = append(dst, v[i])
-				}
-			case '"':
-				inString = false
-			}
-			continue
+	for len(v) > 0 {
+		q := bytes.IndexByte(v, '"')
+		if q < 0 {
+			return appendNoSpace(dst, v)
 		}
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '"':
-			inString = true
-		}
-		dst = append(dst, c)
+		dst = appendNoSpace(dst, v[:q])
+		end := stringEnd(v, q)
+		dst = append(dst, v[q:end]...)
+		v = v[end:]
 	}
 	return dst
 }
 
-// hasSpace reports whether v holds any white-space byte; inside strings
-// JSON allows only ' ', so a false answer means v is already compact.
+// appendNoSpace appends b, which is outside any string, without its white
+// space.
+func appendNoSpace(dst, b []byte) []byte {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// stringEnd returns the index just after the string whose opening quote is
+// v[q], or len(v) if it does not end. A quote ends the string unless an
+// odd number of backslashes comes before it.
+func stringEnd(v []byte, q int) int {
+	for j := q + 1; j < len(v); j++ {
+		k := bytes.IndexByte(v[j:], '"')
+		if k < 0 {
+			break
+		}
+		j += k
+		n := 0
+		for i := j - 1; i > q && v[i] == '\\'; i-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + 1
+		}
+	}
+	return len(v)
+}
+
+// hasSpace reports whether v holds any white-space byte, eight bytes at a
+// time; inside strings JSON allows only ' ', so a false answer means v is
+// already compact. It may also answer true for other bytes below 0x21,
+// which are not valid JSON anyway.
 func hasSpace(v []byte) bool {
+	for len(v) >= 8 {
+		x := binary.LittleEndian.Uint64(v)
+		if (x-lsb*0x21)&^x&msb != 0 {
+			return true
+		}
+		v = v[8:]
+	}
 	for _, c := range v {
-		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+		if c <= ' ' {
 			return true
 		}
 	}
 	return false
 }
+
+const lsb = 0x0101010101010101

@@ -2,81 +2,68 @@ package record
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
 const msb = 0x8080808080808080
 
-// validUTF8 is utf8.Valid made for records: it skips ASCII 32 and then 8
-// bytes at a time, and after a multi-byte rune it goes back to that where
-// utf8.Valid goes on byte by byte, so that text which is mostly ASCII with
-// a few other letters stays on the fast path; multi-byte runes are checked
+// validUTF8 is utf8.Valid made for records, which are mostly ASCII with a
+// few other letters here and there: it skips ASCII 32 or 8 bytes at a
+// time and goes back to that after every multi-byte rune (utf8.Valid goes
+// on byte by byte after the first one), and it checks multi-byte runes
 // inline with utf8's own tables rather than by a call per rune.
 func validUTF8(b []byte) bool {
 	for {
-		for len(b) >= 32 {
-			if (binary.LittleEndian.Uint64(b[0:8])|binary.LittleEndian.Uint64(b[8:16])|
-				binary.LittleEndian.Uint64(b[16:24])|binary.LittleEndian.Uint64(b[24:32]))&msb != 0 {
-				break
-			}
+		for len(b) >= 32 && (binary.LittleEndian.Uint64(b[0:8])|binary.LittleEndian.Uint64(b[8:16])|
+			binary.LittleEndian.Uint64(b[16:24])|binary.LittleEndian.Uint64(b[24:32]))&msb == 0 {
 			b = b[32:]
 		}
-		for len(b) >= 8 && binary.LittleEndian.Uint64(b[0:8])&msb == 0 {
+		for len(b) >= 8 {
+			if m := binary.LittleEndian.Uint64(b[0:8]) & msb; m != 0 {
+				b = b[bits.TrailingZeros64(m)>>3:]
+				break
+			}
 			b = b[8:]
 		}
-		for len(b) > 0 && b[0] < utf8.RuneSelf {
-			b = b[1:]
-		}
-		if len(b) == 0 {
-			return true
-		}
-		// Runes of 2 to 4 bytes, four bytes at a time while they last.
-		for len(b) >= 4 && b[0] >= utf8.RuneSelf {
-			x := first[b[0]]
-			n := x & 7
-			w := binary.LittleEndian.Uint32(b)
-			r := acceptRanges[x>>4]
-			if n == 0 || byte(w>>8)-r.lo > r.span || w&contMask[n] != contWant[n] {
-				return false
+		if len(b) < 8 {
+			for len(b) > 0 && b[0] < utf8.RuneSelf {
+				b = b[1:]
 			}
-			b = b[n:]
+			if len(b) == 0 {
+				return true
+			}
+		}
+		// b[0] >= 0x80: runes of 2 to 4 bytes, read four bytes at a time;
+		// the tests follow utf8's table of valid sequences.
+	runes:
+		for len(b) >= 4 {
+			w := binary.LittleEndian.Uint32(b)
+			switch c := byte(w); {
+			case c < utf8.RuneSelf:
+				break runes
+			case c < 0xE0: // C2..DF 80..BF
+				if c < 0xC2 || w&0xC000 != 0x8000 {
+					return false
+				}
+				b = b[2:]
+			case c < 0xF0: // E0 A0..BF, ED 80..9F, else 80..BF; then 80..BF
+				if w&0xC0C000 != 0x808000 || c == 0xE0 && byte(w>>8) < 0xA0 || c == 0xED && byte(w>>8) > 0x9F {
+					return false
+				}
+				b = b[3:]
+			default: // F0 90..BF, F4 80..8F, F1..F3 80..BF; then 80..BF twice
+				if c > 0xF4 || w&0xC0C0C000 != 0x80808000 || c == 0xF0 && byte(w>>8) < 0x90 || c == 0xF4 && byte(w>>8) > 0x8F {
+					return false
+				}
+				b = b[4:]
+			}
 		}
 		if len(b) < 4 {
 			return utf8.Valid(b)
 		}
 	}
 }
-
-// contMask and contWant check that the third and fourth bytes of a rune of
-// n bytes, where it has them, are continuation bytes (10xxxxxx).
-var (
-	contMask = [8]uint32{3: 0xC00000, 4: 0xC0C00000}
-	contWant = [8]uint32{3: 0x800000, 4: 0x80800000}
-)
-
-// first describes a byte >= 0x80 that may start a multi-byte rune: its
-// size in the low 3 bits (0: it starts none) and the index in acceptRanges
-// of the allowed second bytes in the high 4, as in package utf8.
-var first = func() (t [256]uint8) {
-	for c := 0xC2; c <= 0xDF; c++ {
-		t[c] = 2
-	}
-	for c := 0xE1; c <= 0xEF; c++ {
-		t[c] = 3
-	}
-	t[0xE0] = 1<<4 | 3
-	t[0xED] = 2<<4 | 3 // no surrogates
-	t[0xF0] = 3<<4 | 4 // no overlong
-	for c := 0xF1; c <= 0xF3; c++ {
-		t[c] = 4
-	}
-	t[0xF4] = 4<<4 | 4 // nothing above U+10FFFF
-	return t
-}()
-
-// acceptRanges holds the allowed second bytes, lo to lo+span (16 entries,
-// so that indexing needs no bounds check).
-var acceptRanges = [16]struct{ lo, span uint8 }{{0x80, 0x3F}, {0xA0, 0x1F}, {0x80, 0x1F}, {0x90, 0x2F}, {0x80, 0x0F}}
 
 // replacement is U+FFFD in UTF-8.
 const replacement = "\uFFFD"

@@ -10,7 +10,7 @@ import (
 )
 
 func TestStateCheckerFindsBookmarkPastUnwrittenRecord(t *testing.T) {
-	ms := func(n int64) time.Time { return time.UnixMilli(n) }
+	ms := time.UnixMilli
 	want := []singertest.Expected{{"s", "1", ms(10)}, {"s", "2", ms(20)}, {"s", "3", ms(30)}}
 	schema := `{"type":"SCHEMA","stream":"s","schema":{},"key_properties":["id"]}` + "\n"
 	rec := func(id string) string { return `{"type":"RECORD","stream":"s","record":{"id":` + id + `}}` + "\n" }
