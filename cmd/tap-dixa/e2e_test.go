@@ -248,8 +248,12 @@ func TestSixMonthsKilledAndResumed(t *testing.T) {
 		}
 	}
 	_ = cmd.Wait()
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "the kill hit a running process: %v", cmd.ProcessState)
 	o1 := singertest.Check(t, first.Bytes())
 	require.Equal(t, 27, len(o1.States), "killed after the 27th STATE: %s", stderr.String())
+	ck := singertest.NewStateChecker(m.expected(t, "conversations", "messages"))
+	assert.Empty(t, ck.Feed(first.Bytes()), "every STATE of the killed run is a safe resume point")
 	var st struct {
 		Bookmarks map[string]map[string]int64 `json:"bookmarks"`
 	}
@@ -261,6 +265,7 @@ func TestSixMonthsKilledAndResumed(t *testing.T) {
 	out2, errOut2, code := runTapProcess(t, nil, "--config", cfg, "--state", statePath, "--catalog", cat)
 	require.Equal(t, 0, code, errOut2)
 	o2 := singertest.Check(t, []byte(out2))
+	assert.Empty(t, ck.Feed([]byte(out2)), "every STATE of the resumed run is a safe resume point")
 
 	for _, stream := range []string{"conversations", "messages"} {
 		got := counts(o1, stream)
