@@ -283,3 +283,30 @@ func TestInvalidUTF8Repaired(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(r.stderr, "not UTF-8"), r.stderr)
 	assert.Len(t, singertest.Check(t, []byte(r.stdout)).Records["conversations"], 2)
 }
+
+// A team removed between the list and its members is skipped too.
+func TestMemberListNotFoundIsSkipped(t *testing.T) {
+	_, url0 := startMock(t, dixamock.Options{Seed: 5, Conversations: 10})
+	var team string
+	for k := range truthKeys(t, url0, "teams") {
+		team = k
+		break
+	}
+	require.NotEmpty(t, team)
+	_, url := startMock(t, dixamock.Options{Seed: 5, Conversations: 10, APIOptions: dixamock.APIOptions{NotFound: []string{"/v1/teams/" + team + "/agents"}}})
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)), "--catalog", catalogFor(t, "teams", "team_members"))
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "WARNING team_members: teams "+team+": Team with id "+team+" not found; skipping it")
+	o := singertest.Check(t, []byte(r.stdout))
+	got := emittedKeys(o, "team_members")
+	want := 0
+	for k := range truthKeys(t, url, "team_members") {
+		if strings.HasPrefix(k, team+"|") {
+			assert.NotContains(t, got, k)
+			continue
+		}
+		want++
+		assert.Contains(t, got, k)
+	}
+	assert.Len(t, got, want)
+}
