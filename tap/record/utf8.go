@@ -95,3 +95,79 @@ func appendValidUTF8(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// repair replaces the invalid UTF-8 in dst[start:], the output of one
+// record. Outside strings the output holds only ASCII (the input being
+// JSON), so the bytes can be replaced without regard to where they are.
+func (p *Projector) repair(dst []byte, start int) []byte {
+	if p.onInvalid != nil && !p.invalid {
+		p.invalid = true
+		s := scanner{b: dst[start:]}
+		path, _ := invalidPath(&s, "")
+		p.onInvalid(path)
+	}
+	for i, c := range p.captured { // they alias the bytes rewritten below
+		if c != nil {
+			p.captured[i] = appendValidUTF8(nil, c)
+		}
+	}
+	fixed := appendValidUTF8(make([]byte, 0, len(dst)-start+64), dst[start:])
+	return append(dst[:start], fixed...)
+}
+
+// invalidPath returns the path of the first key or string in the JSON
+// value at the cursor that is not valid UTF-8; stop is true when it found
+// one or the JSON ended early.
+func invalidPath(s *scanner, path string) (found string, stop bool) {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return "", true
+	}
+	switch s.b[s.i] {
+	case '{', '[':
+		obj := s.b[s.i] == '{'
+		s.i++
+		for {
+			s.skipSpace()
+			if s.i >= len(s.b) {
+				return "", true
+			}
+			switch s.b[s.i] {
+			case '}', ']':
+				s.i++
+				return "", false
+			case ',':
+				s.i++
+				continue
+			}
+			child := path + "[]"
+			if obj {
+				start := s.i
+				if s.skipString() != nil {
+					return "", true
+				}
+				key := s.b[start:s.i]
+				child = join(path, keyName(key))
+				if !validUTF8(key) {
+					return child, true
+				}
+				s.skipSpace()
+				if s.i >= len(s.b) || s.b[s.i] != ':' {
+					return "", true
+				}
+				s.i++
+			}
+			if found, stop := invalidPath(s, child); stop {
+				return found, true
+			}
+		}
+	}
+	start := s.i
+	if s.skipValue() != nil {
+		return "", true
+	}
+	if !validUTF8(s.b[start:s.i]) {
+		return path, true
+	}
+	return "", false
+}
