@@ -9,6 +9,7 @@ import (
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 	"github.com/tap-dixa/tap-dixa/tap/record"
+	"golang.org/x/time/rate"
 )
 
 // apiTime formats a bound of an activity log query: whole seconds, UTC,
@@ -30,9 +31,16 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 	proj := s.projector(sel, "id", st.ReplicationKey)
 	count := newCounter(s.Log, st.Name)
 	defer count.flush()
+	// The first query reaches a second before start: entries before start
+	// (the later of start_date and the bookmark) are not written. On a
+	// resume, those in [bookmark-1s, bookmark) were written by the
+	// previous run, whose last window ended at the bookmark.
+	from := []byte(`"` + start.UTC().Format(record.DateTimeFormat) + `"`)
 	start = start.Truncate(time.Second)
 	var edge map[string]bool
-	for _, w := range windows(start, end, s.Config.ActivityLogWindow, maxActivitySpan, apiWindowOverlap) {
+	ws := windows(start, end, s.Config.ActivityLogWindow, maxActivitySpan, apiWindowOverlap)
+	progress := newProgress(dixa.PacedInterval(rate.Limit(s.Config.APIPerSecond)))
+	for i, w := range ws {
 		began := time.Now()
 		q := url.Values{}
 		q.Set(st.AfterParam, apiTime(w.Start.Add(-apiWindowOverlap)))
@@ -52,6 +60,9 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 				id, at := proj.Captured(0), proj.Captured(1)
 				if id == nil || at == nil || string(at) == "null" {
 					return fmt.Errorf("an entry has no id or activityTimestamp")
+				}
+				if bytes.Compare(at, from) < 0 {
+					continue // before the stream's start
 				}
 				if bytes.Compare(at, edgeFrom) >= 0 {
 					next[string(id)] = true
@@ -74,7 +85,8 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 		if err := s.checkpoint(st.Name, st.ReplicationKey, w.End.UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
-		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, w, n, time.Since(began).Seconds())
+		s.Log.Infof("%s: window %d of %d %s: %d records in %.1fs%s", st.Name, i+1, len(ws), w, n,
+			time.Since(began).Seconds(), progress.eta(i+1, len(ws)-i-1))
 	}
 	return nil
 }

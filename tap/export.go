@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
 	"github.com/tap-dixa/tap-dixa/tap/record"
+	"golang.org/x/time/rate"
 )
 
 // splitAfter is how many failures in a row of a window (timeouts, 5xx,
@@ -70,7 +72,8 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 	for _, w := range Windows(start, end, s.Config.Window) {
 		queue = append(queue, pending{Window: w})
 	}
-	total := 0
+	total, done := 0, 0
+	progress := newProgress(dixa.PacedInterval(rate.Limit(st.PerMinute(s.Config) / 60)))
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
@@ -91,7 +94,10 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 		if err := s.checkpoint(st.Name, st.ReplicationKey, p.End.UnixMilli()); err != nil {
 			return err
 		}
-		s.Log.Infof("%s: window %s: %d records in %.1fs", st.Name, p.Window, n, time.Since(began).Seconds())
+		done++
+		// n counts the queue: a split window adds one to it.
+		s.Log.Infof("%s: window %d of %d %s: %d records in %.1fs%s", st.Name, done, done+len(queue), p.Window, n,
+			time.Since(began).Seconds(), progress.eta(done, len(queue)))
 	}
 	s.Log.Infof("%s: done, %d records from %s to %s", st.Name, total, start.Format(time.RFC3339), end.Format(time.RFC3339))
 	return nil
@@ -356,4 +362,43 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// progress estimates the time left of a windowed stream: the windows
+// still to go times the endpoint's paced interval, or times the measured
+// average per window when that is longer.
+type progress struct {
+	began  time.Time
+	pacing time.Duration
+}
+
+func newProgress(pacing time.Duration) *progress {
+	return &progress{began: time.Now(), pacing: pacing}
+}
+
+// eta returns "; about D left" after done windows with left to go, or ""
+// when none is left.
+func (p *progress) eta(done, left int) string {
+	if left <= 0 || done <= 0 {
+		return ""
+	}
+	per := max(p.pacing, time.Since(p.began)/time.Duration(done))
+	if per > time.Duration(math.MaxInt64)/time.Duration(left) {
+		return "; many windows left"
+	}
+	return "; about " + roundDuration(per*time.Duration(left)) + " left"
+}
+
+// roundDuration formats d for a person: whole seconds from a minute on,
+// tenths of a second under it.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		d = d.Round(time.Second)
+	case d >= time.Second:
+		d = d.Round(100 * time.Millisecond)
+	default:
+		d = d.Round(time.Millisecond)
+	}
+	return d.String()
 }

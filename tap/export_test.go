@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,6 +161,14 @@ func TestWindowThatKeepsFailingIsSplit(t *testing.T) {
 			assert.Equal(t, 1, n, "id %s", id)
 		}
 		assert.Equal(t, 3, strings.Count(logs, "splitting it"), "4 days → 2 × 2 days → 4 × 1 day: %s", logs)
+		// n counts the queue: [2d 2d] → [1d 1d 2d] → 1 of 3, 2 of 3 → [1d 1d] → 3 of 4, 4 of 4.
+		var progress []string
+		for _, l := range strings.Split(logs, "\n") {
+			if m := regexp.MustCompile(`^INFO conversations: window (\d+ of \d+) `).FindStringSubmatch(l); m != nil {
+				progress = append(progress, m[1])
+			}
+		}
+		assert.Equal(t, []string{"1 of 3", "2 of 3", "3 of 4", "4 of 4"}, progress, logs)
 		var marks []string
 		for _, st := range o.States {
 			marks = append(marks, string(st))
@@ -340,5 +349,58 @@ func TestDeadEndpointBudgetCoversSplits(t *testing.T) {
 				t.Logf("dead endpoint at the defaults: %d attempts, %.0f s (fake clock)", len(sc.calls), elapsed.Seconds())
 			})
 		})
+	}
+}
+
+// Each window's progress line says which window of how many it was and
+// how long the rest will take at the endpoint's pacing (6.09 s apart at 10
+// requests a minute), or at the measured pace when that is slower.
+func TestProgressLinesEstimateTimeLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sc := &script{fn: func(n int, after, before int64) (int, io.Reader) {
+			if n == 3 {
+				time.Sleep(30 * time.Second) // a slow answer makes the measured pace count
+			}
+			return 200, array(inWindow(records(1, 30, 50, 80, 100), after, before))
+		}}
+		client, err := dixa.NewClient("tok",
+			dixa.WithHTTPClient(&http.Client{Transport: sc}),
+			dixa.WithBaseURL(dixa.Exports, "http://127.0.0.1:1"),
+			dixa.WithRateLimit("/v1/conversation_export", rate.Limit(10.0/60)))
+		require.NoError(t, err)
+		var out, logs bytes.Buffer
+		cfg := &config.Config{StartDate: t0, EndDate: t0.AddDate(0, 0, 5), Window: 24 * time.Hour,
+			ConversationsPerMinute: 10, MaxRetries: 1}
+		st := Streams[0]
+		spec, err := st.Spec()
+		require.NoError(t, err)
+		s := &Sync{Config: cfg, Client: client, Out: singer.NewWriter(&out), State: singer.NewState(),
+			Log: NewLogger(&logs, Info), Now: time.Now}
+		require.NoError(t, s.Run(t.Context(), []Selected{{Stream: st, Spec: spec, Schema: spec.Schema}}))
+		var lines []string
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.HasPrefix(l, "INFO conversations: window ") {
+				lines = append(lines, l)
+			}
+		}
+		assert.Equal(t, []string{
+			"INFO conversations: window 1 of 5 2024-01-01T00:00:00Z..2024-01-02T00:00:00Z: 1 records in 0.0s; about 24.4s left",
+			"INFO conversations: window 2 of 5 2024-01-02T00:00:00Z..2024-01-03T00:00:00Z: 1 records in 6.1s; about 18.3s left",
+			"INFO conversations: window 3 of 5 2024-01-03T00:00:00Z..2024-01-04T00:00:00Z: 1 records in 6.1s; about 12.2s left",
+			// (0 + 6.09 + 6.09 + 36.09) / 4 = 12.07 s a window, more than 6.09 s
+			"INFO conversations: window 4 of 5 2024-01-04T00:00:00Z..2024-01-05T00:00:00Z: 1 records in 36.1s; about 12.1s left",
+			"INFO conversations: window 5 of 5 2024-01-05T00:00:00Z..2024-01-06T00:00:00Z: 1 records in 0.0s", // its pacing wait passed during the slow answer,
+		}, lines)
+	})
+}
+
+func TestRoundDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		126*time.Second + 400*time.Millisecond: "2m6s",
+		5*time.Second + 912*time.Millisecond:   "5.9s",
+		152*time.Millisecond + 300:             "152ms",
+		0:                                      "0s",
+	} {
+		assert.Equal(t, want, roundDuration(d))
 	}
 }

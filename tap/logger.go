@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/tap-dixa/tap-dixa/tap/dixa"
 )
 
 // Level is a log level.
@@ -69,3 +72,32 @@ func (l *Logger) Infof(format string, args ...any) { l.Logf(Info, format, args..
 
 // Warnf logs at WARNING.
 func (l *Logger) Warnf(format string, args ...any) { l.Logf(Warning, format, args...) }
+
+// Enabled reports whether lines at level are written.
+func (l *Logger) Enabled(level Level) bool { return l != nil && level >= l.level }
+
+// debugWaitFrom is the shortest pacing wait logged at DEBUG.
+const debugWaitFrom = 10 * time.Millisecond
+
+// RequestDebug logs a finished request at DEBUG: method, URL (which never
+// holds the token; the stderr redactor would hide it anyway), status and
+// duration.
+func (l *Logger) RequestDebug(o dixa.Observation) {
+	if !l.Enabled(Debug) {
+		return
+	}
+	switch {
+	case o.Status != 0:
+		l.Debugf("%s %s: %d in %.3fs", o.Method, o.URL, o.Status, o.Duration.Seconds())
+	default:
+		l.Debugf("%s %s: no response after %.3fs: %v", o.Method, o.URL, o.Duration.Seconds(), o.Err)
+	}
+}
+
+// PacingWait logs at DEBUG a pacing wait longer than a few milliseconds.
+func (l *Logger) PacingWait(w dixa.Wait) {
+	if w.Duration < debugWaitFrom || !l.Enabled(Debug) {
+		return
+	}
+	l.Debugf("pacing: waiting %s before %s %s", roundDuration(w.Duration), w.Method, w.Path)
+}

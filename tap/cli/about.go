@@ -28,8 +28,9 @@ func Version() string {
 
 const description = "Singer tap for Dixa: conversations and messages from the Exports API, activity logs and reference data from the Dixa API; streamed, paced and resumable."
 
-// capabilities lists only what the tap implements.
-var capabilities = []string{"catalog", "discover", "state", "about", "test"}
+// capabilities lists only what the tap implements, in Meltano SDK names;
+// activate-version with emit_activate_version_messages.
+var capabilities = []string{"catalog", "discover", "state", "about", "test", "activate-version"}
 
 func writeAbout(w io.Writer, format string) error {
 	switch format {

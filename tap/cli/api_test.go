@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,16 +149,66 @@ func TestActivityLogWindowEdges(t *testing.T) {
 			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "activity_logs"))
 			require.Equal(t, 0, r.code, r.stderr)
 			o := singertest.Check(t, []byte(r.stdout))
+			assert.Regexp(t, `(?m)^INFO activity_logs: window 1 of 60 2024-01-01T00:00:00Z\.\.2024-01-02T00:00:00Z: \d+ records in \d+\.\ds; about \S+ left$`, r.stderr)
+			assert.Regexp(t, `(?m)^INFO activity_logs: window 60 of 60 2024-02-29T00:00:00Z\.\.2024-03-01T00:00:00Z: \d+ records in \d+\.\ds$`, r.stderr)
 			got, want := activityEmitted(t, o), activityTruth(t, url)
 			for id, at := range want {
 				assert.Equal(t, []int64{at}, got[id], id)
 			}
 			for id, ats := range got {
-				if _, ok := want[id]; !ok {
-					// The first query reaches a second before start_date.
-					assert.GreaterOrEqual(t, ats[0], dataStart.Add(-time.Second).UnixMilli(), id)
-					assert.Less(t, ats[0], dataStart.UnixMilli(), id)
+				// The first query reaches a second before start_date, but
+				// what it finds before start_date is not written.
+				assert.Contains(t, want, id, "entry at %v is outside the synced range", ats)
+			}
+		})
+	}
+}
+
+// Entries in the second the first query reaches back before the stream's
+// start (start_date, or the bookmark on a resume) are not written: on a
+// resume the previous run wrote them.
+func TestActivityLogStartsAtStart(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 8, Conversations: 150})
+	truth := activityTruth(t, url)
+	var ats []int64
+	for _, at := range truth {
+		ats = append(ats, at)
+	}
+	slices.Sort(ats)
+	// A start just after an entry puts that entry in [start-1s, start).
+	start := time.UnixMilli(ats[len(ats)/2]).UTC().Truncate(time.Second).Add(time.Second)
+	stamp := start.Format(time.RFC3339)
+	for _, tc := range []struct {
+		name  string
+		start string
+		state string
+	}{
+		{"start_date", stamp, ""},
+		{"bookmark", "2024-01-01", `{"bookmarks":{"activity_logs":{"activityTimestamp":"` + stamp + `"}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := baseConfig(url)
+			cfg["start_date"] = tc.start
+			cfg["end_date"] = start.Add(48 * time.Hour).Format(time.RFC3339)
+			args := []string{"--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "activity_logs")}
+			if tc.state != "" {
+				args = append(args, "--state", writeFile(t, "state.json", tc.state))
+			}
+			r := runTap(t, t.Context(), nil, args...)
+			require.Equal(t, 0, r.code, r.stderr)
+			got := activityEmitted(t, singertest.Check(t, []byte(r.stdout)))
+			require.NotEmpty(t, got)
+			for id, at := range truth {
+				if at >= start.Add(-time.Second).UnixMilli() && at < start.Add(48*time.Hour).UnixMilli() {
+					if at < start.UnixMilli() {
+						assert.NotContains(t, got, id, "entry at %d is before the start %s", at, stamp)
+					} else {
+						assert.Equal(t, []int64{at}, got[id], id)
+					}
 				}
+			}
+			for id, a := range got {
+				assert.GreaterOrEqual(t, a[0], start.UnixMilli(), id)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -164,6 +165,11 @@ func run(ctx context.Context, env Env, o *options, fs *pflag.FlagSet, log *tap.L
 		return nil
 	case fs.NArg() > 0:
 		return usagef("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := oneMode(o); err != nil {
+		return err
+	}
+	switch {
 	case o.version:
 		fmt.Fprintf(env.Stdout, "tap-dixa %s\n", Version())
 		return nil
@@ -179,6 +185,24 @@ func run(ctx context.Context, env Env, o *options, fs *pflag.FlagSet, log *tap.L
 		return testAccess(ctx, env, o, log)
 	}
 	return runSync(ctx, env, o, log)
+}
+
+// oneMode refuses more than one of the modes --version, --about,
+// --discover and --test (--help wins over them all).
+func oneMode(o *options) error {
+	var modes []string
+	for _, m := range []struct {
+		on   bool
+		flag string
+	}{{o.version, "--version"}, {o.about, "--about"}, {o.discover, "--discover"}, {o.test, "--test"}} {
+		if m.on {
+			modes = append(modes, m.flag)
+		}
+	}
+	if len(modes) > 1 {
+		return usagef("%s cannot be combined: give one of --version, --about, --discover or --test", strings.Join(modes, " and "))
+	}
+	return nil
 }
 
 func discover(w io.Writer) error {
@@ -221,7 +245,7 @@ func setup(env Env, o *options, log *tap.Logger, opts ...dixa.Option) (*config.C
 }
 
 func runSync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
-	cfg, streams, client, err := setup(env, o, log, dixa.WithObserver(log.RequestMetric))
+	cfg, streams, client, err := setup(env, o, log, observe(log, true)...)
 	if err != nil {
 		return err
 	}
@@ -256,6 +280,21 @@ func runSync(ctx context.Context, env Env, o *options, log *tap.Logger) error {
 		_ = out.WriteState(state)
 	}
 	return err
+}
+
+// observe returns the client options that log each request at DEBUG
+// (with its pacing wait) and, with metrics, as an http_request_duration
+// METRIC line.
+func observe(log *tap.Logger, metrics bool) []dixa.Option {
+	return []dixa.Option{
+		dixa.WithObserver(func(o dixa.Observation) {
+			if metrics {
+				log.RequestMetric(o)
+			}
+			log.RequestDebug(o)
+		}),
+		dixa.WithWaitObserver(log.PacingWait),
+	}
 }
 
 func newClient(cfg *config.Config, hc *http.Client, extra ...dixa.Option) (*dixa.Client, error) {

@@ -311,8 +311,14 @@ func TestAbout(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &about))
 	assert.Equal(t, "tap-dixa", about.Name)
-	assert.Equal(t, []string{"catalog", "discover", "state", "about", "test"}, about.Capabilities)
+	assert.Equal(t, []string{"catalog", "discover", "state", "about", "test", "activate-version"}, about.Capabilities)
 	assert.ElementsMatch(t, []string{"api_token", "start_date"}, about.Settings.Required)
+	// As Meltano SDK taps print them: the hub reads date settings from this.
+	for _, k := range []string{"start_date", "end_date"} {
+		assert.Equal(t, "date-time", about.Settings.Properties[k]["format"], k)
+	}
+	assert.Equal(t, []any{"HOUR", "DAY", "WEEK", "MONTH"}, about.Settings.Properties["interval"]["enum"])
+	assert.Contains(t, about.Settings.Properties["interval"]["description"], "case-insensitive")
 	assert.Equal(t, true, about.Settings.Properties["api_token"]["secret"])
 	assert.Len(t, about.Settings.Properties, 17)
 
@@ -329,6 +335,32 @@ func TestAbout(t *testing.T) {
 	for _, f := range []string{"--config", "--state", "--catalog", "--properties", "--discover", "--about", "--format", "--version"} {
 		assert.Contains(t, h.stdout, f)
 	}
+}
+
+// Two modes at once exit 2 with one clear line; --help wins over all.
+func TestConflictingModesExitTwo(t *testing.T) {
+	cfg := writeFile(t, "config.json", baseConfig("http://127.0.0.1:1"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--discover", "--about"}, "--about and --discover cannot be combined"},
+		{[]string{"--config", cfg, "--discover", "--test"}, "--discover and --test cannot be combined"},
+		{[]string{"--about", "--test"}, "--about and --test cannot be combined"},
+		{[]string{"--version", "--about", "--format", "json"}, "--version and --about cannot be combined"},
+		{[]string{"--version", "--discover"}, "--version and --discover cannot be combined"},
+		{[]string{"--config", cfg, "--version", "--test"}, "--version and --test cannot be combined"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runTap(t, t.Context(), nil, tc.args...)
+			assert.Equal(t, 2, r.code)
+			assert.Empty(t, r.stdout)
+			assert.Equal(t, "CRITICAL "+tc.want+": give one of --version, --about, --discover or --test\n", r.stderr)
+		})
+	}
+	h := runTap(t, t.Context(), nil, "--help", "--about", "--discover")
+	assert.Equal(t, 0, h.code)
+	assert.Contains(t, h.stdout, "Usage:")
 }
 
 func TestBadInputExitsTwoWithOneLine(t *testing.T) {

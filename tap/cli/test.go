@@ -16,7 +16,7 @@ import (
 // selected streams use, prints "ok" when each answers, and fails with the
 // reason otherwise.
 func testAccess(ctx context.Context, env Env, o *options, log *tap.Logger) error {
-	_, streams, client, err := setup(env, o, log)
+	_, streams, client, err := setup(env, o, log, observe(log, false)...)
 	if err != nil {
 		return err
 	}

@@ -97,9 +97,13 @@ var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
 		cs.byName[name] = len(cs.settings)
 		cs.settings = append(cs.settings, s)
 	}
+	validation, err := withoutFormats(schemaJSON)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema: %w", err)
+	}
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft7
-	if err := c.AddResource(schemaURL, bytes.NewReader(schemaJSON)); err != nil {
+	if err := c.AddResource(schemaURL, bytes.NewReader(validation)); err != nil {
 		return nil, fmt.Errorf("embedded schema: %w", err)
 	}
 	if cs.schema, err = c.Compile(schemaURL); err != nil {
@@ -107,6 +111,25 @@ var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
 	}
 	return cs, nil
 })
+
+// withoutFormats returns the schema without the properties' "format"
+// keywords. They are annotations for --about (Meltano reads "date-time" on
+// start_date and end_date as a date setting), while the tap accepts more
+// than RFC 3339 there (YYYY-MM-DD, no offset): parseTime checks the dates,
+// so draft 7, which asserts formats, must not.
+func withoutFormats(schema []byte) ([]byte, error) {
+	var top map[string]any
+	if err := json.Unmarshal(schema, &top); err != nil {
+		return nil, err
+	}
+	props, _ := top["properties"].(map[string]any)
+	for _, p := range props {
+		if p, ok := p.(map[string]any); ok {
+			delete(p, "format")
+		}
+	}
+	return json.Marshal(top)
+}
 
 // objectKeys returns the keys of a JSON object in document order.
 func objectKeys(raw json.RawMessage) ([]string, error) {

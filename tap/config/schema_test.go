@@ -34,7 +34,13 @@ func TestSchemaFile(t *testing.T) {
 	for name, p := range props {
 		p := p.(map[string]any)
 		assert.Contains(t, p, "type", name)
-		assert.NotContains(t, p, "format", "%s: plain dates must be accepted", name)
+		if name == "start_date" || name == "end_date" {
+			// As Meltano SDK taps declare them; plain dates are still
+			// accepted (TestDateFormatIsAnAnnotation).
+			assert.Equal(t, "date-time", p["format"], name)
+		} else {
+			assert.NotContains(t, p, "format", name)
+		}
 		d, _ := p["description"].(string)
 		assert.True(t, strings.HasSuffix(d, "."), "%s: description should be one sentence", name)
 		assert.Equal(t, 1, strings.Count(d, ". ")+1, "%s: one sentence", name)
@@ -161,4 +167,40 @@ func TestBoundedWithoutSchema(t *testing.T) {
 	}
 	c := &checker{cs: cs, label: "cfg.json", orig: map[string]any{}, vals: map[string]any{}}
 	assert.NoError(t, c.bounded(), "defaults are within their ranges")
+}
+
+// start_date and end_date carry format date-time for --about, but the
+// validator does not assert it: YYYY-MM-DD and naive date-times pass, and
+// what is no date at all still fails, with the tap's own message.
+func TestDateFormatIsAnAnnotation(t *testing.T) {
+	for _, d := range []string{"2024-01-01", "2024-01-01T10:00:00", "2024-01-01T10:00:00Z", "2024-01-01T10:00:00.5+02:00"} {
+		cfg, _, err := Parse("c.json", []byte(`{"api_token":"t","start_date":"`+d+`","end_date":"2025-`+d[5:]+`"}`))
+		if assert.NoError(t, err, d) {
+			assert.Equal(t, 2024, cfg.StartDate.Year(), d)
+			assert.Equal(t, 2025, cfg.EndDate.Year(), d)
+		}
+	}
+	_, _, err := Parse("c.json", []byte(`{"api_token":"t","start_date":"01/02/2024"}`))
+	assert.EqualError(t, err, `config c.json: start_date: must be a date (YYYY-MM-DD) or an RFC 3339 date-time, got "01/02/2024"`)
+}
+
+// The interval enum shows the canonical values; the description says, and
+// the validator accepts, any letter case of each.
+func TestIntervalEnumMatchesWhatIsAccepted(t *testing.T) {
+	var iv Setting
+	for _, s := range Settings() {
+		if s.Name == "interval" {
+			iv = s
+		}
+	}
+	assert.Contains(t, iv.Description, "case-insensitive")
+	for _, v := range iv.Enum {
+		assert.Equal(t, strings.ToUpper(v), v, "canonical values are upper case")
+		for _, form := range []string{v, strings.ToLower(v), strings.ToUpper(v[:1]) + strings.ToLower(v[1:])} {
+			_, _, err := Parse("c.json", []byte(`{"api_token":"t","start_date":"2024-01-01","interval":"`+form+`"}`))
+			assert.NoError(t, err, form)
+		}
+	}
+	_, _, err := Parse("c.json", []byte(`{"api_token":"t","start_date":"2024-01-01","interval":"fortnight"}`))
+	assert.Error(t, err)
 }

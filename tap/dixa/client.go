@@ -47,19 +47,38 @@ type Client struct {
 	surface   [2]*pacer             // for every endpoint of a surface
 	timeout   time.Duration
 	observe   func(Observation)
+	onWait    func(Wait)
 }
 
-// Observation describes one finished request, for metrics.
+// Observation describes one finished request, for metrics and logs.
 type Observation struct {
+	Method   string        // GET
+	URL      string        // the request URL with its query, safe to log
 	Path     string        // the endpoint path, e.g. /v1/message_export
 	Status   int           // HTTP status, 0 when no response came
 	Duration time.Duration // until the response headers arrived
+	Waited   time.Duration // spent on pacing before the request went
 	Err      error         // nil for a 200
 }
 
 // WithObserver calls fn after every request with its outcome.
 func WithObserver(fn func(Observation)) Option {
 	return func(c *Client) error { c.observe = fn; return nil }
+}
+
+// Wait is a pacing wait about to begin: the request waits Duration before
+// it goes.
+type Wait struct {
+	Method   string        // GET
+	Path     string        // the endpoint path, e.g. /v1/message_export
+	Duration time.Duration // how long the pacing holds the request
+}
+
+// WithWaitObserver calls fn before every pacing wait, once per request,
+// with the wait as first computed (another request of the same endpoint
+// may lengthen it).
+func WithWaitObserver(fn func(Wait)) Option {
+	return func(c *Client) error { c.onWait = fn; return nil }
 }
 
 // Option configures a Client.
@@ -281,9 +300,15 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 			pacers = append(pacers, p)
 		}
 	}
-	if err := pace(ctx, pacers...); err != nil {
+	var onWait func(time.Duration)
+	if c.onWait != nil {
+		onWait = func(d time.Duration) { c.onWait(Wait{Method: http.MethodGet, Path: path, Duration: d}) }
+	}
+	paceBegan := time.Now()
+	if err := pace(ctx, onWait, pacers...); err != nil {
 		return nil, err
 	}
+	waited := time.Since(paceBegan)
 	rctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -306,7 +331,8 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 		c.adapt(s, path, resp.StatusCode)
 	}
 	if c.observe != nil {
-		o := Observation{Path: path, Duration: time.Since(began), Err: err}
+		o := Observation{Method: http.MethodGet, URL: c.redact(u.String()), Path: path,
+			Duration: time.Since(began), Waited: waited, Err: err}
 		if resp != nil {
 			o.Status = resp.StatusCode
 		}

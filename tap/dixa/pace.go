@@ -123,7 +123,8 @@ func (p *pacer) current() rate.Limit {
 // request in all of them at once, so that the request is sent right after
 // the wait and its spacing holds for each. ps must always be in the same
 // order (surface, then path): the pacers are locked in that order.
-func pace(ctx context.Context, ps ...*pacer) error {
+// onWait, if not nil, is called with the first wait, before it begins.
+func pace(ctx context.Context, onWait func(time.Duration), ps ...*pacer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -151,6 +152,10 @@ func pace(ctx context.Context, ps ...*pacer) error {
 		}
 		if !at.After(now) {
 			return nil
+		}
+		if onWait != nil {
+			onWait(at.Sub(now))
+			onWait = nil
 		}
 		t := time.NewTimer(at.Sub(now)) // Sub saturates; never negative here
 		select {

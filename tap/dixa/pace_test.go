@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,4 +242,34 @@ func TestPacingExtremeRates(t *testing.T) {
 		_, err = NewClient(token, WithSurfaceRateLimit(API, r, 1))
 		assert.ErrorContains(t, err, "must be above 0", "%v", r)
 	}
+}
+
+// WithWaitObserver hears of each pacing wait before it begins, and the
+// Observation of the request that follows carries the method, the URL and
+// the time waited.
+func TestWaitObserverAndObservation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := &roundTripper{times: map[string][]time.Time{}}
+		var waits []Wait
+		var obs []Observation
+		c, err := NewClient(token,
+			WithHTTPClient(&http.Client{Transport: rt}),
+			WithBaseURL(Exports, "http://127.0.0.1:9"),
+			WithRateLimit("/v1/message_export", rate.Limit(3.0/60)),
+			WithWaitObserver(func(w Wait) { waits = append(waits, w) }),
+			WithObserver(func(o Observation) { obs = append(obs, o) }))
+		require.NoError(t, err)
+		for i := range 3 {
+			resp, err := c.Get(t.Context(), Exports, "/v1/message_export", url.Values{"created_after": {strconv.Itoa(i)}})
+			require.NoError(t, err)
+			resp.Body.Close()
+		}
+		every := PacedInterval(3.0 / 60)
+		assert.Equal(t, []Wait{{"GET", "/v1/message_export", every}, {"GET", "/v1/message_export", every}}, waits)
+		require.Len(t, obs, 3)
+		assert.Equal(t, Observation{Method: "GET", URL: "http://127.0.0.1:9/v1/message_export?created_after=0",
+			Path: "/v1/message_export", Status: 200}, obs[0])
+		assert.Equal(t, every, obs[1].Waited)
+		assert.Equal(t, "http://127.0.0.1:9/v1/message_export?created_after=2", obs[2].URL)
+	})
 }
