@@ -60,6 +60,11 @@ var activityKinds = []activityKind{
 		return obj{{"agent", userObj(x.rng, x.agent)}, {"score", int64(1 + x.rng.IntN(5))}, {"message", pick(x.rng, ratingMessages)}}
 	}},
 	{"ConversationRatingNotOffered", 's', func(x *actCtx) obj {
+		// Dixa's spec declares a string; the tap once saw a list. Both,
+		// by conversation, so that no random draw moves.
+		if x.c.ID%2 == 0 {
+			return obj{{"evaluationFilters", "ChannelFilter"}}
+		}
 		return obj{{"evaluationFilters", []any{obj{{"_type", "ChannelFilter"}, {"isMatched", false}}}}}
 	}},
 	{"ConversationRatingOffered", 's', func(x *actCtx) obj { return obj{{"agent", userObj(x.rng, x.agent)}, {"user", userObj(x.rng, x.user)}} }},

@@ -30,14 +30,38 @@ func NormalizeDateTime(s string) (string, error) {
 	return "", errors.New("is not a date-time")
 }
 
-func isDateTime(n *schema.Node) bool {
+// dateTimeMode says whether a string field holds date-times to normalise.
+type dateTimeMode uint8
+
+const (
+	// strictDateTime: "format": "date-time"; a string that does not parse
+	// is an error.
+	strictDateTime dateTimeMode = 1 + iota
+	// lenientDateTime: "x-format": "date-time", for a field Dixa's spec
+	// declares a plain string that usually holds a date-time; a string
+	// that parses is normalised, any other is kept as it came.
+	lenientDateTime
+)
+
+// LenientDateTimeKeyword marks a string field whose date-times are
+// normalised where they parse (see lenientDateTime).
+const LenientDateTimeKeyword = "x-format"
+
+func dateTimeOf(n *schema.Node) dateTimeMode {
+	var mode dateTimeMode
 	for _, kw := range n.Extra {
-		if kw.Name == "format" {
-			var f string
-			return json.Unmarshal(kw.Value, &f) == nil && f == "date-time"
+		var f string
+		if json.Unmarshal(kw.Value, &f) != nil || f != "date-time" {
+			continue
+		}
+		switch kw.Name {
+		case "format":
+			return strictDateTime
+		case LenientDateTimeKeyword:
+			mode = lenientDateTime
 		}
 	}
-	return false
+	return mode
 }
 
 // appendDateTime appends the normalised form of the JSON string raw.

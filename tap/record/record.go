@@ -1,7 +1,8 @@
 // Package record fits raw JSON records to a stream's schema without
 // decoding them into Go values: it keeps the declared and selected fields,
-// checks each value's JSON type against the schema, drops fields the
-// schema does not declare (reporting each once), and writes the result as
+// checks each value's JSON type against the schema (converting a value of
+// an undeclared type losslessly where it can, see convert.go), drops fields
+// the schema does not declare (reporting each once), and writes the result as
 // compact JSON with numbers and strings byte for byte as they came, except
 // that bytes which are not valid UTF-8 are replaced by U+FFFD as
 // encoding/json replaces them when it decodes (see Projector.OnInvalidUTF8).
@@ -49,7 +50,7 @@ func (k kind) String() string {
 type field struct {
 	path     string
 	kinds    kind
-	dateTime bool              // a string to normalise with NormalizeDateTime
+	dateTime dateTimeMode      // a string to normalise with NormalizeDateTime
 	keep     bool              // selected for output
 	props    map[string]*field // nil: an open object, copied whole
 	items    *field            // nil: array items are copied unchecked
@@ -57,7 +58,8 @@ type field struct {
 	// order remembers the members of the last object seen here, by
 	// position: records of a stream share their field order, so a
 	// comparison usually replaces the map lookup.
-	order []member
+	order  []member
+	scalar *scalarMember // holds a scalar found in this object's place (convert.go)
 }
 
 type member struct {
@@ -122,7 +124,7 @@ func New(full, selected *schema.Node, onDrop func(path string), capture ...strin
 }
 
 func compile(full, selected *schema.Node, path string) *field {
-	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil, dateTime: isDateTime(full)}
+	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil, dateTime: dateTimeOf(full)}
 	if full.Properties != nil {
 		f.props = make(map[string]*field, len(full.Properties))
 		for _, prop := range full.Properties {
@@ -143,6 +145,7 @@ func compile(full, selected *schema.Node, path string) *field {
 		}
 		f.items = compile(full.Items, sel, path+"[]")
 	}
+	scalarProperty(f, full)
 	return f
 }
 
@@ -312,7 +315,7 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 		return dst, &Error{Path: f.path, Problem: "is not valid JSON"}
 	}
 	if f.kinds&k == 0 {
-		return dst, &Error{Path: f.path, Problem: fmt.Sprintf("must be %s, found %s", f.kinds, k)}
+		return p.convert(dst, s, f, k)
 	}
 	switch {
 	case k == kObject && f.props != nil:
@@ -324,8 +327,11 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 	if err := s.skipValue(); err != nil {
 		return dst, &Error{Path: f.path, Problem: err.Error()}
 	}
-	if k == kString && f.dateTime {
+	if k == kString && f.dateTime != 0 {
 		out, err := appendDateTime(dst, s.b[start:s.i])
+		if err != nil && f.dateTime == lenientDateTime {
+			return append(dst, s.b[start:s.i]...), nil // a plain string after all
+		}
 		if err != nil {
 			return dst, &Error{Path: f.path, Problem: fmt.Sprintf("is not a date-time: %.60s", appendValidUTF8(nil, s.b[start:s.i]))}
 		}
@@ -386,13 +392,4 @@ func keyName(raw []byte) string {
 		return string(raw)
 	}
 	return s
-}
-
-func hasByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }

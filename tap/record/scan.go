@@ -212,3 +212,13 @@ func hasSpace(v []byte) bool {
 }
 
 const lsb = 0x0101010101010101
+
+// hasByte reports whether b holds c.
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

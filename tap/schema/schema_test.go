@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,13 +34,52 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestEmbeddedSchemasParse(t *testing.T) {
-	for _, name := range []string{"conversations", "messages"} {
-		b, err := os.ReadFile("../../schemas/" + name + ".json")
+	files, err := filepath.Glob("../../schemas/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		require.NoError(t, err)
+		n, err := Parse(b)
+		require.NoError(t, err, file)
+		out, err := json.Marshal(n)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(b), string(out), file)
+	}
+}
+
+// TestNoMixedShapes checks the schemas' promise to targets: no field's
+// type mixes a list or an object with a scalar (null aside), and every
+// field says its type.
+func TestNoMixedShapes(t *testing.T) {
+	files, err := filepath.Glob("../../schemas/*.json")
+	require.NoError(t, err)
+	for _, file := range files {
+		b, err := os.ReadFile(file)
 		require.NoError(t, err)
 		n, err := Parse(b)
 		require.NoError(t, err)
-		out, err := json.Marshal(n)
-		require.NoError(t, err)
-		assert.JSONEq(t, string(b), string(out))
+		var walk func(n *Node, path string)
+		walk = func(n *Node, path string) {
+			var shaped, scalar []string
+			for _, typ := range n.Types {
+				switch typ {
+				case "array", "object":
+					shaped = append(shaped, typ)
+				case "null":
+				default:
+					scalar = append(scalar, typ)
+				}
+			}
+			assert.NotEmpty(t, n.Types, "%s: %s has no type", file, path)
+			assert.False(t, len(shaped) > 1 || len(shaped) > 0 && len(scalar) > 0, "%s: %s mixes %v", file, path, n.Types)
+			for _, p := range n.Properties {
+				walk(p.Schema, path+"."+p.Name)
+			}
+			if n.Items != nil {
+				walk(n.Items, path+"[]")
+			}
+		}
+		walk(n, "")
 	}
 }
