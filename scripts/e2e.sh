@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# make e2e: tap-dixa under Meltano, end to end, against the fake Dixa.
+# make e2e: tap-dixa under Meltano, end to end, against the fake Dixa, into a
+# matrix of targets.
 #
 #   1. make build (bin/tap-dixa, bin/dixa-mock)
-#   2. Meltano and the loaders of meltano.yml in a cached virtualenv
-#      (${XDG_CACHE_HOME:-~/.cache}/tap-dixa/e2e-<hash of the pins>), made once
+#   2. Meltano and the loaders and mapper of meltano.yml, each in its own
+#      cached virtualenv (${XDG_CACHE_HOME:-~/.cache}/tap-dixa/e2e-<hash of the
+#      pins>), made once
 #   3. a throw-away PostgreSQL cluster on a free loopback port, database "warehouse"
 #   4. bin/dixa-mock with a few thousand conversations; the tap's config as
-#      TAP_DIXA_* variables (the mock's URL, high request rates)
+#      TAP_DIXA_* variables (the mock's URL, high request rates), every default
+#      stream and the two children selected (TAP_DIXA__SELECT)
 #   5. meltano invoke tap-dixa --discover, meltano select tap-dixa --list --all
-#   6. meltano run tap-dixa target-postgres: rows and ids = the mock's truth,
-#      ids above 2^53 exact in bigint columns
-#   7. more data through the mock's POST /_admin/add, a second run loads only
-#      those; meltano state get shows integer bookmarks
+#   6. meltano run into each target:
+#        tap-dixa hash-pii target-postgres     MeltanoLabs', schema tap_dixa, PII hashed
+#        tap-dixa target-postgres-pipelinewise PipelineWise's, schema tap_dixa_pipelinewise
+#        tap-dixa target-duckdb                e2e-output/warehouse.duckdb, schema tap_dixa
+#      every stream's keys = the mock's truth; ids above 2^53 exact; the
+#      hashed requester_email is md5 of the raw one, requester_phone_number dropped
+#   7. more data through the mock's POST /_admin/add; a second run into each
+#      target from its own state loads only those; integer bookmarks
 #   8. meltano run --full-refresh tap-dixa target-jsonl: files = the truth
-#   9. a summary
+#   9. meltano.yml and git status unchanged; a summary with the row counts
 #
 # Everything it needs it installs itself (PostgreSQL from Debian packages when
 # missing, as root); a second run reuses the cache. It stops at the first
@@ -54,6 +61,13 @@ step() {
 
 command -v python3 > /dev/null || die "python3 is needed (for Meltano and the checks)"
 yml_sum=$(sha256sum meltano.yml)
+# git status before, to check that the run leaves no file behind in the repo
+# (Go sources and schemas that appear meanwhile are someone's work in progress).
+git_untracked() {
+  git status --porcelain --untracked-files=all 2> /dev/null | grep '^??' |
+    grep -Ev '\.go$|^\?\? (tap|cmd|schemas)/' || true
+}
+git_before=$(git_untracked)
 rm -rf "$out" && mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tap-dixa-e2e.XXXXXX")
 chmod 711 "$tmp" # the postgres user must reach its cluster inside
@@ -72,7 +86,7 @@ step "make build"
 make --no-print-directory build
 
 # ---------------------------------------------------------------------------
-step "Meltano $MELTANO_VERSION and the loaders (cached virtualenv)"
+step "Meltano $MELTANO_VERSION, the loaders and the mapper (cached virtualenvs)"
 pins="e2e cache v2, python $(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') meltano==$MELTANO_VERSION uv==$UV_VERSION
 $(grep -E '^[[:space:]]*pip_url:' meltano.yml | sed 's/^[[:space:]]*//' | sort)"
 cache_root=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tap-dixa
@@ -92,11 +106,18 @@ export MELTANO_DATABASE_URI=sqlite:///$tmp/meltano.db # fresh jobs and state eve
 export MELTANO_ENVIRONMENT=dev
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The plugins' programs, as meltano install lays them out.
+plugins="loaders/target-jsonl/venv/bin/target-jsonl
+loaders/target-postgres/venv/bin/target-postgres
+loaders/target-postgres-pipelinewise/venv/bin/target-postgres
+loaders/target-duckdb/venv/bin/target-duckdb
+mappers/meltano-map-transformer/venv/bin/meltano-map-transform"
+duck_py=$MELTANO_SYS_DIR_ROOT/loaders/target-duckdb/venv/bin/python
 # A cache is complete when its last install finished and its programs still run.
 cache_ok() {
-  [ -f "$cache/complete" ] && "$venv/bin/meltano" --version > /dev/null 2>&1 &&
-    [ -x "$MELTANO_SYS_DIR_ROOT/loaders/target-jsonl/venv/bin/target-jsonl" ] &&
-    [ -x "$MELTANO_SYS_DIR_ROOT/loaders/target-postgres/venv/bin/target-postgres" ]
+  local p
+  [ -f "$cache/complete" ] && "$venv/bin/meltano" --version > /dev/null 2>&1 || return 1
+  for p in $plugins; do [ -x "$MELTANO_SYS_DIR_ROOT/$p" ] || return 1; done
 }
 if ! cache_ok; then
   say "installing into $cache (once; later runs reuse it)"
@@ -114,10 +135,12 @@ if ! cache_ok; then
     die "pip install uv==$UV_VERSION failed: $(tail -n 5 "$out/install.log")"
   "$venv/bin/uv" pip install -q --python "$venv/bin/python" "meltano==$MELTANO_VERSION" >> "$out/install.log" 2>&1 ||
     die "installing meltano==$MELTANO_VERSION failed: $(tail -n 5 "$out/install.log")"
-  # meltano install makes $MELTANO_SYS_DIR_ROOT/loaders/<name>/venv from each pip_url.
-  PATH=$venv/bin:$PATH timeout 900 "$venv/bin/meltano" install --plugin-type loader >> "$out/install.log" 2>&1 ||
+  # meltano install makes $MELTANO_SYS_DIR_ROOT/<type>s/<name>/venv from each
+  # pip_url (the extractor has none: skipped), with uv (seconds, not minutes).
+  PATH=$venv/bin:$PATH MELTANO_VENV_BACKEND=uv timeout 900 "$venv/bin/meltano" install >> "$out/install.log" 2>&1 ||
     die "meltano install failed: $(tail -n 15 "$out/install.log")"
   touch "$cache/complete"
+  cache_ok || die "meltano install did not make every plugin: $(tail -n 15 "$out/install.log")"
 else
   say "reusing $cache"
 fi
@@ -194,8 +217,10 @@ say "$(head -n 1 "$out/mock.log")"
 export TAP_DIXA_API_TOKEN=$TOKEN
 export TAP_DIXA_START_DATE=$START_DATE
 export TAP_DIXA_EXPORTS_BASE_URL=$url
+export TAP_DIXA_API_BASE_URL=$url
 export TAP_DIXA_CONVERSATIONS_REQUESTS_PER_MINUTE=60000
 export TAP_DIXA_MESSAGES_REQUESTS_PER_MINUTE=60000
+export TAP_DIXA_API_REQUESTS_PER_SECOND=10000
 export TAP_DIXA_REQUEST_TIMEOUT_SECONDS=60
 export TAP_DIXA_MAX_RETRIES=2
 export TARGET_POSTGRES_HOST=127.0.0.1
@@ -205,8 +230,24 @@ export TARGET_POSTGRES_PASSWORD=unused-with-trust-auth
 export TARGET_POSTGRES_DATABASE=warehouse
 export TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA=$SCHEMA
 export TARGET_POSTGRES_ADD_RECORD_METADATA=true
+export TARGET_POSTGRES_PIPELINEWISE_HOST=127.0.0.1
+export TARGET_POSTGRES_PIPELINEWISE_PORT=$pg_port
+export TARGET_POSTGRES_PIPELINEWISE_USER=postgres
+export TARGET_POSTGRES_PIPELINEWISE_PASSWORD=unused-with-trust-auth
+export TARGET_POSTGRES_PIPELINEWISE_DBNAME=warehouse
+export TARGET_POSTGRES_PIPELINEWISE_DEFAULT_TARGET_SCHEMA=tap_dixa_pipelinewise
+export TARGET_POSTGRES_PIPELINEWISE_ADD_METADATA_COLUMNS=true
+duck_db=$out/warehouse.duckdb
+export TARGET_DUCKDB_FILEPATH=$duck_db
+export TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA=$SCHEMA
+export TARGET_DUCKDB_ADD_METADATA_COLUMNS=true
 export TARGET_JSONL_DESTINATION_PATH=$out/jsonl
 export TARGET_JSONL_DO_TIMESTAMP_FILE=false
+# Every stream of the matrix: meltano.yml's select (the 11 default streams) and
+# the two children, through Meltano's <PLUGIN>__SELECT extra.
+mapfile -t streams < <(check streams)
+TAP_DIXA__SELECT=$(printf '"%s.*",' "${streams[@]}")
+export TAP_DIXA__SELECT="[${TAP_DIXA__SELECT%,}]"
 mel config-tap-dixa config list tap-dixa
 grep -q "exports_base_url.*$url" "$out/config-tap-dixa.out" ||
   die "meltano config list tap-dixa does not show the mock's URL: $(cat "$out/config-tap-dixa.out")"
@@ -221,40 +262,93 @@ mel select select tap-dixa --list --all
 verify select select "$out/select.out"
 
 # ---------------------------------------------------------------------------
-# loaded_ids STREAM FILE [WHERE]: the ids in the stream's table, one a line.
-loaded_ids() { sql "SELECT id FROM $SCHEMA.$1 ${3:-} ORDER BY id" > "$2"; }
-# compare_all LABEL: every id of both streams in PostgreSQL = the truth.
-compare_all() {
-  local s n
-  for s in conversations messages; do
-    n=$(check truth "$url" "$s" "$tmp/truth-$s.ids")
-    loaded_ids "$s" "$tmp/pg-$s.ids"
-    verify "$1" same-ids "$s" "$tmp/truth-$s.ids" "$tmp/pg-$s.ids"
-    printf -v "truth_$s" '%s' "$n"
-  done
+# The targets of the matrix: NAME is how this script calls them, loader the
+# Meltano plugin, run the `meltano run` blocks, schema where the tables land.
+targets=(postgres pipelinewise duckdb)
+declare -A loader=([postgres]=target-postgres [pipelinewise]=target-postgres-pipelinewise [duckdb]=target-duckdb)
+declare -A blocks=([postgres]="tap-dixa hash-pii target-postgres" [pipelinewise]="tap-dixa target-postgres-pipelinewise" [duckdb]="tap-dixa target-duckdb")
+declare -A schema=([postgres]=$SCHEMA [pipelinewise]=tap_dixa_pipelinewise [duckdb]=$SCHEMA)
+declare -A rows # "target run stream" -> rows loaded
+# q TARGET SQL: the rows of a query in the target's database, tab-separated.
+q() {
+  case $1 in
+    duckdb) "$duck_py" "$root/scripts/e2e/duck.py" "$duck_db" "$2" ;;
+    *) psql_ -d warehouse -At -F $'\t' -c "$2" ;;
+  esac
 }
-
-step "meltano run tap-dixa target-postgres"
-truth_conversations=0 truth_messages=0 # set by compare_all
-mel run1-postgres run tap-dixa target-postgres
-compare_all "postgres"
-[ "$(sql "SELECT data_type FROM information_schema.columns WHERE table_schema = '$SCHEMA' AND table_name = 'conversations' AND column_name = 'id'")" = bigint ] ||
-  die "$SCHEMA.conversations.id is not a bigint column"
+# loaded_keys TARGET STREAM OUT [WHERE]: the keys of the stream's table, tab-joined, one a line.
+loaded_keys() {
+  local expr
+  expr=$(q "$1" "SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema[$1]}' AND table_name = '$2'" |
+    check key-expr "$2") || die "$1: no table ${schema[$1]}.$2 with its key columns"
+  q "$1" "SELECT $expr FROM ${schema[$1]}.$2 ${4:-}" > "$3"
+}
+# truth_all: the mock's keys of every stream (activity_logs: the synced range).
+truth_all() {
+  local s bounds=()
+  for s in "${streams[@]}"; do
+    [ "$s" = activity_logs ] && bounds=(after "$start_ms" before "$(check now-ms)") || bounds=()
+    check truth-keys "$url" "$s" "$tmp/truth-$s.keys" "${bounds[@]}" > /dev/null
+  done
+  check truth "$url" conversations "$tmp/truth-conversations.ids" > /dev/null
+}
+# compare_all TARGET RUN: every stream's keys in the target = the truth.
+compare_all() {
+  local s n line=""
+  for s in "${streams[@]}"; do
+    loaded_keys "$1" "$s" "$tmp/$1-$s.keys"
+    n=$(check same-keys "$s" "$tmp/truth-$s.keys" "$tmp/$1-$s.keys") || die "$1 run $2: $s differs from the truth (see above)"
+    rows["$1 $2 $s"]=$n
+    line+=" $s=$n"
+  done
+  say "$1 run $2: every stream = truth:$line"
+}
+# big_ids TARGET: conversation ids above 2^53 exact.
 big=9007199254740993 # the mock's first id above 2^53: a float64 would make it ...992
-grep -qx "$big" "$tmp/truth-conversations.ids" || die "the mock's truth lacks conversation $big"
-[ "$(sql "SELECT id FROM $SCHEMA.conversations WHERE id = $big")" = "$big" ] ||
-  die "conversation $big is not in PostgreSQL exactly"
-[ "$(sql "SELECT count(*) FROM $SCHEMA.conversations WHERE id > 9007199254740992")" = \
-  "$(check count-big "$tmp/truth-conversations.ids")" ] || die "ids above 2^53 differ"
-say "postgres: conversation $big exact in a bigint column, like every id above 2^53"
-mel state1 state get dev:tap-dixa-to-target-postgres
+big_ids() {
+  local t=$1 type
+  type=$(q "$t" "SELECT data_type FROM information_schema.columns WHERE table_schema = '${schema[$t]}' AND table_name = 'conversations' AND column_name = 'id'")
+  [ "$t" != postgres ] || [ "$type" = bigint ] || die "$t: ${schema[$t]}.conversations.id is $type, not bigint"
+  [ "$(q "$t" "SELECT CAST(id AS VARCHAR) FROM ${schema[$t]}.conversations WHERE id = $big")" = "$big" ] ||
+    die "$t: conversation $big is not there exactly"
+  [ "$(q "$t" "SELECT count(*) FROM ${schema[$t]}.conversations WHERE id > 9007199254740992")" = \
+    "$(check count-big "$tmp/truth-conversations.ids")" ] || die "$t: the ids above 2^53 differ"
+  say "$t: conversation $big exact (id column: $type), like every id above 2^53"
+}
+start_ms=$(date -u -d "$START_DATE" +%s)000
+
+step "meltano run into each target: MeltanoLabs target-postgres (through hash-pii), PipelineWise target-postgres, target-duckdb"
+for t in "${targets[@]}"; do
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2086 # the blocks are words
+  mel "run1-$t" run ${blocks[$t]}
+  say "$t run 1: $(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}')s"
+done
+truth_all
+for t in "${targets[@]}"; do
+  compare_all "$t" 1
+  big_ids "$t"
+done
+# PII: hash-pii replaced requester_email by its md5 and dropped requester_phone_number.
+[ "$(sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$SCHEMA' AND table_name = 'conversations' AND column_name = 'requester_phone_number'")" = 0 ] ||
+  die "hash-pii: $SCHEMA.conversations has requester_phone_number"
+emails=$(sql "SELECT count(*) FROM tap_dixa_pipelinewise.conversations WHERE requester_email <> ''")
+[ "$emails" -gt 0 ] || die "hash-pii: the mock's conversations have no requester_email to hash"
+bad=$(sql "SELECT count(*) FROM $SCHEMA.conversations h JOIN tap_dixa_pipelinewise.conversations r ON h.id = r.id
+  WHERE h.requester_email IS DISTINCT FROM CASE WHEN r.requester_email = '' THEN '' ELSE md5(r.requester_email) END
+     OR h.requester_email = r.requester_email")
+[ "$bad" = 0 ] || die "hash-pii: $bad of $SCHEMA.conversations.requester_email are not the md5 of the raw email"
+say "hash-pii: $SCHEMA.conversations.requester_email = md5(raw) in all $emails with one, never raw; requester_phone_number dropped"
 run1_done=$(check now-ms)
-verify "state after run 1" state "$out/state1.out" "$(date -u -d "$mock_end" +%s)000" "$run1_done"
-old_conversations=$truth_conversations
-old_messages=$truth_messages
+for t in "${targets[@]}"; do
+  mel "state1-$t" state get "dev:tap-dixa-to-${loader[$t]}"
+  verify "$t state after run 1" state "$out/state1-$t.out" "$(date -u -d "$mock_end" +%s)000" "$run1_done"
+done
+old_conversations=${rows[postgres 1 conversations]}
+old_messages=${rows[postgres 1 messages]}
 
 # ---------------------------------------------------------------------------
-step "add data to the fake Dixa, run again: only the new rows are loaded"
+step "add data to the fake Dixa, run each target again: only the new rows are loaded"
 from=$(check now-ms)
 to=$((from + 500))
 added=$(check add "$url" "$ADDED" "$from" "$to") || die "POST /_admin/add failed"
@@ -262,47 +356,73 @@ read -r add_c add_m <<< "$added"
 say "POST /_admin/add: $add_c conversations, $add_m messages in [$from, $to)"
 sleep 1
 run2_start=$(check now-ms)
-mel run2-postgres run tap-dixa target-postgres
-compare_all "postgres after the add"
-if [ "$truth_conversations" != $((old_conversations + add_c)) ] || [ "$truth_messages" != $((old_messages + add_m)) ]; then
-  die "truth after the add: $truth_conversations conversations, $truth_messages messages; want $old_conversations+$add_c, $old_messages+$add_m"
-fi
-for s in conversations messages; do
-  # The rows the second run wrote carry its time_extracted (compared to the
-  # second, in case a tap writes whole seconds: run 1 ended seconds before).
-  # A record exactly on run 1's bookmark may legitimately come again (a window's
-  # lower edge is queried with _after = start - 1 ms): allow those, no others.
-  bm=$(check bookmark "$out/state1.out" "$s")
-  check truth "$url" "$s" "$tmp/added-$s.ids" after "$from" before "$to" > /dev/null
-  check truth "$url" "$s" "$tmp/edge-$s.ids" after $((bm - 1)) before $((bm + 1)) > /dev/null
-  loaded_ids "$s" "$tmp/run2-$s.ids" "WHERE _sdc_extracted_at >= to_timestamp($((run2_start / 1000)))"
-  verify "run 2" only-new "$s" "$tmp/added-$s.ids" "$tmp/edge-$s.ids" "$tmp/run2-$s.ids"
+for t in "${targets[@]}"; do
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  mel "run2-$t" run ${blocks[$t]}
+  say "$t run 2: $(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}')s"
 done
-mel state2 state get dev:tap-dixa-to-target-postgres
-verify "state after run 2" state "$out/state2.out" "$to" "$(check now-ms)"
+truth_all
+for t in "${targets[@]}"; do
+  compare_all "$t" 2
+  if [ "${rows[$t 2 conversations]}" != $((old_conversations + add_c)) ] || [ "${rows[$t 2 messages]}" != $((old_messages + add_m)) ]; then
+    die "$t after the add: ${rows[$t 2 conversations]} conversations, ${rows[$t 2 messages]} messages; want $old_conversations+$add_c, $old_messages+$add_m"
+  fi
+  for s in conversations messages; do
+    # The rows the second run wrote carry its time_extracted (compared to the
+    # second, in case a tap writes whole seconds: run 1 ended seconds before).
+    # A record exactly on run 1's bookmark may legitimately come again (a window's
+    # lower edge is queried with _after = start - 1 ms): allow those, no others.
+    bm=$(check bookmark "$out/state1-$t.out" "$s")
+    check truth "$url" "$s" "$tmp/added-$s.ids" after "$from" before "$to" > /dev/null
+    check truth "$url" "$s" "$tmp/edge-$s.ids" after $((bm - 1)) before $((bm + 1)) > /dev/null
+    q "$t" "SELECT CAST(id AS VARCHAR) FROM ${schema[$t]}.$s WHERE extract(epoch FROM _sdc_extracted_at) >= $((run2_start / 1000))" > "$tmp/run2-$t-$s.ids"
+    verify "$t run 2" only-new "$s" "$tmp/added-$s.ids" "$tmp/edge-$s.ids" "$tmp/run2-$t-$s.ids"
+  done
+  mel "state2-$t" state get "dev:tap-dixa-to-${loader[$t]}"
+  verify "$t state after run 2" state "$out/state2-$t.out" "$to" "$(check now-ms)"
+done
 
 # ---------------------------------------------------------------------------
 step "meltano run --full-refresh tap-dixa target-jsonl"
 rm -rf "$out/jsonl" && mkdir -p "$out/jsonl" # target-jsonl appends
 mel run-jsonl run --full-refresh tap-dixa target-jsonl
-for s in conversations messages; do
-  verify jsonl jsonl "$out/jsonl" "$s" "$tmp/truth-$s.ids"
+line=""
+for s in "${streams[@]}"; do
+  check jsonl-keys "$out/jsonl" "$s" "$tmp/jsonl-$s.keys"
+  n=$(check same-keys "$s" "$tmp/truth-$s.keys" "$tmp/jsonl-$s.keys") || die "jsonl: $s differs from the truth (see above)"
+  rows["jsonl 1 $s"]=$n
+  line+=" $s=$n"
 done
-
-[ "$(sha256sum meltano.yml)" = "$yml_sum" ] || die "Meltano rewrote meltano.yml (git diff meltano.yml)"
+for s in conversations messages; do
+  check truth "$url" "$s" "$tmp/truth-$s.ids" > /dev/null
+  verify jsonl jsonl "$out/jsonl" "$s" "$tmp/truth-$s.ids" # id and bookmark types
+done
+say "jsonl: every stream = truth:$line"
 
 # ---------------------------------------------------------------------------
-step "summary"
+step "the repo is as before; summary"
+[ "$(sha256sum meltano.yml)" = "$yml_sum" ] || die "Meltano rewrote meltano.yml (git diff meltano.yml)"
+new_files=$(comm -13 <(printf '%s\n' "$git_before" | sort) <(git_untracked | sort))
+[ -z "$new_files" ] || die "the run left files in the repo (git status):
+$new_files"
+say "meltano.yml unchanged, no new file in git status"
 secs=$(echo "$(date +%s.%N) $t_start" | awk '{printf "%.0f", $1 - $2}')
-cat << SUMMARY | tee "$out/summary.txt"
-
-  Meltano $MELTANO_VERSION, loaders: $(grep -E '^[[:space:]]*pip_url:' meltano.yml | awk '{print $2}' | paste -sd ' ')
-  fake Dixa:        $old_conversations conversations, $old_messages messages ($START_DATE to $mock_end), then +$add_c/+$add_m
-  target-postgres:  run 1 loaded all; run 2 loaded only the $add_c + $add_m new ones; ids above 2^53 exact
-  bookmarks:        $(check state "$out/state2.out" 0 "$(check now-ms)")
-  target-jsonl:     $truth_conversations conversations, $truth_messages messages (full refresh) = truth
-  took:             ${secs}s
-  logs and outputs: e2e-output/
-
-e2e: OK
-SUMMARY
+{
+  echo
+  echo "  Meltano $MELTANO_VERSION, plugins: $(grep -E '^[[:space:]]*pip_url:' meltano.yml | sed 's/^[[:space:]]*pip_url:[[:space:]]*//' | paste -sd ',' | sed 's/,/, /g')"
+  echo "  fake Dixa: $old_conversations conversations, $old_messages messages ($START_DATE to $mock_end), then +$add_c/+$add_m"
+  echo "  rows per stream = the mock's truth (run 2: after the add, from each target's own state; jsonl: full refresh)"
+  printf '  %-21s' stream
+  for r in 1 2; do for t in "${targets[@]}"; do printf ' %14s' "$t/$r"; done; done
+  printf ' %14s\n' jsonl
+  for s in "${streams[@]}"; do
+    printf '  %-21s' "$s"
+    for r in 1 2; do for t in "${targets[@]}"; do printf ' %14s' "${rows[$t $r $s]}"; done; done
+    printf ' %14s\n' "${rows[jsonl 1 $s]}"
+  done
+  echo "  bookmarks (target-postgres): $(check state "$out/state2-postgres.out" 0 "$(check now-ms)")"
+  echo "  took: ${secs}s; logs and outputs: e2e-output/"
+  echo
+  echo "e2e: OK"
+} | tee "$out/summary.txt"

@@ -19,6 +19,11 @@ on a mismatch it prints "FAIL: ..." on stderr and exits 1.
   check.py count-big IDS                              conversation ids above 2^53
   check.py bookmark FILE STREAM                       from meltano state get output
   check.py only-new STREAM ADDED_IDS EDGE_IDS LOADED_IDS
+  check.py streams                                    every stream of the matrix, one a line
+  check.py truth-keys URL STREAM OUT [after MS] [before MS]  key tuples (tab-joined) -> OUT
+  check.py key-expr STREAM < COLUMNS                  SQL text of the key columns among a table's
+  check.py same-keys STREAM TRUTH_KEYS LOADED_KEYS    one tab-joined key a line each
+  check.py jsonl-keys DIR STREAM OUT                  key tuples of target-jsonl's file -> OUT
 """
 
 import json
@@ -29,6 +34,18 @@ import time
 import urllib.request
 
 STREAMS = {"conversations": "updated_at", "messages": "created_at"}
+
+# The key of every stream the e2e loads (the 11 selected by default and the two
+# children), as the tap declares it and the mock's /_truth answers it.
+KEYS = {
+    "conversations": ["id"], "messages": ["id"], "activity_logs": ["id"],
+    "agents": ["id"], "end_users": ["id"], "teams": ["id"],
+    "team_members": ["team_id", "id"], "queues": ["id"],
+    "queue_members": ["queue_id", "agentId"], "tags": ["id"],
+    "custom_attributes": ["id"],
+    "conversation_ratings": ["conversation_id", "id", "ratingType"],
+    "conversation_notes": ["id"],
+}
 
 
 def fail(msg):
@@ -203,12 +220,78 @@ def cmd_no_secret(path, secret):
     print("token not shown")
 
 
+def norm(name):
+    """A column name as targets spell it: agentId, agentid and agent_id alike."""
+    return name.replace("_", "").lower()
+
+
+def key_text(v):
+    if v is None or isinstance(v, (bool, float, dict, list)):
+        fail(f"key value {v!r} is not an integer or a string")
+    return str(v)
+
+
+def cmd_streams():
+    print("\n".join(KEYS))
+
+
+def cmd_truth_keys(url, stream, out, *bounds):
+    q = "&".join(f"{bounds[i]}={bounds[i + 1]}" for i in range(0, len(bounds), 2))
+    with urllib.request.urlopen(f"{url}/_truth/{stream}?{q}", timeout=60) as resp:
+        truth = json.loads(resp.read().decode("utf-8"), parse_int=str)
+    with open(out, "w", encoding="utf-8") as f:
+        for t in truth:
+            f.write("\t".join(key_text(t.get(k)) for k in KEYS[stream]) + "\n")
+    print(len(truth))
+
+
+def cmd_key_expr(stream):
+    cols = {norm(c.strip()): c.strip() for c in sys.stdin if c.strip()}
+    parts = []
+    for k in KEYS[stream]:
+        c = cols.get(norm(k))
+        if c is None:
+            fail(f"{stream}: no column for the key {k!r} (columns: {sorted(cols.values())})")
+        parts.append('CAST("' + c + '" AS VARCHAR)')
+    print(" || chr(9) || ".join(parts))
+
+
+def read_keys(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def cmd_same_keys(stream, truth_path, loaded_path):
+    truth, loaded = read_keys(truth_path), read_keys(loaded_path)
+    dups = len(loaded) - len(set(loaded))
+    missing = sorted(set(truth) - set(loaded))
+    extra = sorted(set(loaded) - set(truth))
+    if not truth:
+        fail(f"{stream}: the mock's truth is empty")
+    if dups or missing or extra or len(loaded) != len(truth):
+        fail(f"{stream}: loaded {len(loaded)} rows for {len(truth)} keys; "
+             f"{dups} duplicates, missing {missing[:3]} ({len(missing)}), unexpected {extra[:3]} ({len(extra)})")
+    print(len(loaded))
+
+
+def cmd_jsonl_keys(directory, stream, out):
+    path = os.path.join(directory, f"{stream}.jsonl")
+    if not os.path.exists(path):
+        fail(f"target-jsonl wrote no {path} (files: {sorted(os.listdir(directory))})")
+    with open(path, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as o:
+        for line in f:
+            rec = json.loads(line)
+            o.write("\t".join(key_text(rec.get(k)) for k in KEYS[stream]) + "\n")
+
+
 def main():
     cmds = {
         "free-port": cmd_free_port, "wait-url": cmd_wait_url, "truth": cmd_truth,
         "add": cmd_add, "now-ms": cmd_now_ms, "catalog": cmd_catalog, "select": cmd_select,
         "same-ids": cmd_same_ids, "state": cmd_state, "jsonl": cmd_jsonl, "no-secret": cmd_no_secret,
         "count-big": cmd_count_big, "bookmark": cmd_bookmark, "only-new": cmd_only_new,
+        "streams": cmd_streams, "truth-keys": cmd_truth_keys, "key-expr": cmd_key_expr,
+        "same-keys": cmd_same_keys, "jsonl-keys": cmd_jsonl_keys,
     }
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
