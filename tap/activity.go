@@ -25,10 +25,10 @@ func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z")
 // resume re-reads at most the window in flight.
 func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.Time) error {
 	st := sel.Stream
-	if err := s.begin(sel, []string{st.ReplicationKey}); err != nil {
+	proj := s.projector(sel, []string{st.ReplicationKey}, "id", st.ReplicationKey)
+	if err := s.begin(proj); err != nil {
 		return err
 	}
-	proj := s.projector(sel, "id", st.ReplicationKey)
 	count := newCounter(s.Log, st.Name)
 	defer count.flush()
 	// The first query reaches a second before start: entries before start
@@ -54,7 +54,7 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 			extracted := s.Now()
 			for _, rec := range p.Data {
 				var err error
-				if buf, err = proj.Project(buf[:0], rec); err != nil {
+				if buf, err = proj.project(buf[:0], rec); err != nil {
 					return err
 				}
 				id, at := proj.Captured(0), proj.Captured(1)

@@ -102,21 +102,21 @@ func withField(rec []byte, name string, value []byte) []byte {
 // each parent record.
 func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	st := sel.Stream
-	if err := s.begin(sel, nil); err != nil {
+	proj := s.projector(sel, nil)
+	if err := s.begin(proj); err != nil {
 		return err
 	}
 	var version int64
 	if s.Config.EmitActivateVersion {
 		version = s.Now().Unix()
 	}
-	proj := s.projector(sel)
 	count := newCounter(s.Log, st.Name)
 	defer count.flush()
 	extracted := s.Now()
 	var buf []byte
 	write := func(rec []byte) error {
 		var err error
-		if buf, err = proj.Project(buf[:0], rec); err != nil {
+		if buf, err = proj.project(buf[:0], rec); err != nil {
 			return err
 		}
 		count.add(1)
@@ -201,22 +201,66 @@ func topField(rec []byte, name string) ([]byte, error) {
 }
 
 // begin writes the stream's SCHEMA and a STATE naming it.
-func (s *Sync) begin(sel Selected, bookmark []string) error {
-	st := sel.Stream
-	if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, bookmark); err != nil {
+func (s *Sync) begin(p *projector) error {
+	if err := p.writeSchema(); err != nil {
 		return err
 	}
-	return s.writeState(st.Name)
+	return s.writeState(p.sel.Stream.Name)
+}
+
+// projector fits one stream's records to its schema and keeps its SCHEMA
+// message up to date: the schema grows with the fields Dixa adds and the
+// values it widens for (see package record), and project writes the grown
+// SCHEMA before the record that needed it, so that every record matches
+// the last SCHEMA written for its stream.
+type projector struct {
+	*record.Projector
+	s        *Sync
+	sel      Selected
+	bookmark []string // bookmark_properties
+	sent     int      // the Projector's Version when the last SCHEMA was written
+}
+
+// writeSchema writes the stream's SCHEMA as the Projector has it now,
+// unless the stream is Silent.
+func (p *projector) writeSchema() error {
+	p.sent = p.Version()
+	if p.sel.Silent {
+		return nil
+	}
+	st := p.sel.Stream
+	return p.s.Out.WriteSchema(st.Name, p.Schema(), st.KeyProperties, p.bookmark)
+}
+
+// project appends the fitted form of rec to dst, and writes the stream's
+// SCHEMA again first if fitting it grew the schema: the SCHEMA is written
+// before the caller can write the record, whether it then writes it or
+// not (a record a failed attempt already wrote, say).
+func (p *projector) project(dst, rec []byte) ([]byte, error) {
+	out, err := p.Project(dst, rec)
+	if err == nil && p.Version() != p.sent {
+		err = p.writeSchema()
+	}
+	return out, err
 }
 
 // projector returns the stream's record projector, capturing the named
-// top-level fields. It warns of a field the schema lacks once per field,
-// and of strings repaired from invalid UTF-8 once per stream and run.
-func (s *Sync) projector(sel Selected, capture ...string) *record.Projector {
+// top-level fields; bookmark is its bookmark_properties. Keys and the
+// replication key never widen. It warns of a field the schema lacks and of
+// a field widened once per field (and change) and stream, and of strings
+// repaired from invalid UTF-8 once per stream and run.
+func (s *Sync) projector(sel Selected, bookmark []string, capture ...string) *projector {
 	name := sel.Stream.Name
 	p := record.New(sel.Spec.Schema, sel.Schema, func(path string) {
-		s.Log.Warnf("%s: field %q is not in the schema; dropping it from every record", name, path)
+		s.Log.Warnf("%s: field %q is not in the schema; keeping it and sending a wider SCHEMA", name, path)
 	}, capture...)
+	p.OnWiden(func(path, change string) {
+		s.Log.Warnf("%s: field %q holds a value its schema does not declare; keeping it and sending a wider SCHEMA (%s)", name, path, change)
+	})
+	p.Strict(sel.Stream.KeyProperties...)
+	if rk := sel.Stream.ReplicationKey; rk != "" {
+		p.Strict(rk)
+	}
 	p.OnInvalidUTF8(func(path string) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -229,5 +273,5 @@ func (s *Sync) projector(sel Selected, capture ...string) *record.Projector {
 		s.repaired[name] = true
 		s.Log.Warnf("%s: field %q holds bytes that are not UTF-8; replacing them with U+FFFD (warned once per stream)", name, path)
 	})
-	return p
+	return &projector{Projector: p, s: s, sel: sel, bookmark: bookmark}
 }

@@ -11,15 +11,15 @@ import (
 )
 
 // syncChildren writes the child records (ratings, notes) of the parent
-// records with the given ids. A child stream the token may not read fails
-// alone: it is reported and skipped from then on.
-func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]byte) error {
-	for _, c := range children {
-		st := c.Stream
+// records with the given ids, through each child stream's projector. A
+// child stream the token may not read fails alone: it is reported and
+// skipped from then on.
+func (s *Sync) syncChildren(ctx context.Context, children []*projector, ids [][]byte) error {
+	for _, proj := range children {
+		st := proj.sel.Stream
 		if s.hasFailed(st.Name) {
 			continue
 		}
-		proj := s.projector(c)
 		var buf []byte
 		for _, id := range ids {
 			extracted := s.Now()
@@ -27,7 +27,7 @@ func (s *Sync) syncChildren(ctx context.Context, children []Selected, ids [][]by
 			err := s.pages(ctx, st, path, st.Query, func(p *dixa.Page) error {
 				for _, rec := range p.Data {
 					var err error
-					if buf, err = proj.Project(buf[:0], withField(rec, st.ParentKey, id)); err != nil {
+					if buf, err = proj.project(buf[:0], withField(rec, st.ParentKey, id)); err != nil {
 						return err
 					}
 					if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
-	"github.com/tap-dixa/tap-dixa/tap/record"
 	"golang.org/x/time/rate"
 )
 
@@ -44,13 +43,16 @@ type pending struct {
 // writing STATE after each window.
 func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Time, children []Selected) error {
 	st := sel.Stream
-	if !sel.Silent {
-		if err := s.Out.WriteSchema(st.Name, sel.Schema, st.KeyProperties, []string{st.ReplicationKey}); err != nil {
-			return err
-		}
+	proj := s.projector(sel, []string{st.ReplicationKey}, st.KeyProperties[0], st.ReplicationKey)
+	if err := proj.writeSchema(); err != nil { // none if Silent
+		return err
 	}
-	for _, c := range children {
-		if err := s.Out.WriteSchema(c.Stream.Name, c.Schema, c.Stream.KeyProperties, nil); err != nil {
+	// One projector per child stream for the whole run, so that its
+	// schema grows once and each new field is reported once.
+	kids := make([]*projector, len(children))
+	for i, c := range children {
+		kids[i] = s.projector(c, nil)
+		if err := kids[i].writeSchema(); err != nil {
 			return err
 		}
 	}
@@ -61,7 +63,7 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 		silent:   sel.Silent,
 		Sync:     s,
 		st:       st,
-		proj:     s.projector(sel, st.KeyProperties[0], st.ReplicationKey),
+		proj:     proj,
 		interval: every(time.Minute, st.PerMinute(s.Config)),
 		seed:     maphash.MakeSeed(),
 		count:    newCounter(s.Log, st.Name),
@@ -87,7 +89,7 @@ func (s *Sync) syncExport(ctx context.Context, sel Selected, start, end time.Tim
 			queue = append(halves, queue...)
 			continue
 		}
-		if err := s.syncChildren(ctx, children, ex.ids); err != nil {
+		if err := s.syncChildren(ctx, kids, ex.ids); err != nil {
 			return err
 		}
 		ex.ids = ex.ids[:0]
@@ -108,7 +110,7 @@ type exporter struct {
 	*Sync
 	st       Stream
 	silent   bool // write no records: only children want them
-	proj     *record.Projector
+	proj     *projector
 	ids      [][]byte // ids written in the current window, for children
 	wantIDs  bool
 	interval time.Duration // the endpoint's pacing
@@ -226,7 +228,10 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			}
 			return n, err
 		}
-		if buf, err = e.proj.Project(buf[:0], raw); err != nil {
+		// project writes a grown SCHEMA now, before this record (or any
+		// later one) is written, even if a failed attempt already wrote
+		// this one: records are skipped below, SCHEMAs never.
+		if buf, err = e.proj.project(buf[:0], raw); err != nil {
 			return n, fmt.Errorf("record %d: %w", i, err)
 		}
 		id, rv := e.proj.Captured(0), e.proj.Captured(1)

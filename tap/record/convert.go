@@ -11,20 +11,22 @@ import (
 // is not one its schema declares (a value of a declared type is never
 // converted, so valid records take no extra step):
 //
-//  1. Declared an array, found a single value (not null, not an array)
-//     that the items accept, possibly by a conversion: a one-element list
-//     holding it. A message's "to" of "a@x" becomes ["a@x"].
+//  1. Declared an array, found a single value (not null, not an array):
+//     a one-element list holding it, as the items take it. A message's
+//     "to" of "a@x" becomes ["a@x"].
 //  2. Declared an object whose schema names a member in the keyword
-//     "x-scalar-property", found a scalar (not null): an object with that
-//     one member. A tags_info item "vip" becomes {"name":"vip"}.
+//     "x-scalar-property", found a value that is not an object (nor null):
+//     an object with that one member. A tags_info item "vip" becomes
+//     {"name":"vip"}.
 //  3. Declared a string (without "format": "date-time"), found a number, a
 //     boolean, an array or an object: its compact JSON text as a string,
 //     the number's digits as they came. [{"a":1}] becomes "[{\"a\":1}]".
 //
-// Anything else is an error: a null where null is not allowed, a string
-// where a number or boolean is declared, a list where an object is, a
-// value other than a string where "format": "date-time" is declared, or a
-// string there that does not parse.
+// Anything else widens the schema (see grow.go): a null where null is not
+// allowed, a string where a number or boolean is declared, a list where
+// an object is, a value other than a string where "format": "date-time"
+// is declared, or a string there that does not parse. In a field named by
+// Strict, it is an error.
 
 // ScalarPropertyKeyword names the member of an object schema that holds a
 // scalar found in the object's place (conversion 2).
@@ -48,32 +50,14 @@ func scalarProperty(f *field, n *schema.Node) {
 	}
 }
 
-// convertible reports whether a value of kind k fits f, as it is or by a
-// conversion.
-func (f *field) convertible(k kind) bool {
-	if f.kinds&k != 0 {
-		return true
-	}
-	if k == kNull {
-		return false
-	}
-	switch {
-	case k != kArray && f.kinds&kArray != 0 && (f.items == nil || f.items.convertible(k)):
-		return true
-	case k&(kArray|kObject) == 0 && f.kinds&kObject != 0 && f.scalar != nil && f.scalar.field.convertible(k):
-		return true
-	case f.kinds&kString != 0 && f.dateTime != strictDateTime:
-		return true
-	}
-	return false
-}
-
 // convert appends the value of kind k at the cursor, which f does not
-// declare, converted to a kind it does; see the conversions above.
+// declare, converted to a kind it does; see the conversions above. If
+// none fits, it widens f (see grow.go) and appends the value as f now
+// takes it.
 func (p *Projector) convert(dst []byte, s *scanner, f *field, k kind) ([]byte, error) {
 	if k != kNull {
 		switch {
-		case k != kArray && f.kinds&kArray != 0 && (f.items == nil || f.items.convertible(k)):
+		case k != kArray && f.kinds&kArray != 0:
 			dst = append(dst, '[')
 			var err error
 			if f.items == nil {
@@ -86,7 +70,7 @@ func (p *Projector) convert(dst []byte, s *scanner, f *field, k kind) ([]byte, e
 				return dst, err
 			}
 			return append(dst, ']'), nil
-		case k&(kArray|kObject) == 0 && f.kinds&kObject != 0 && f.scalar != nil && f.scalar.field.convertible(k):
+		case k != kObject && f.kinds&kObject != 0 && f.scalar != nil:
 			dst = append(dst, '{')
 			dst = append(dst, f.scalar.key...)
 			dst = append(dst, ':')
@@ -102,6 +86,16 @@ func (p *Projector) convert(dst []byte, s *scanner, f *field, k kind) ([]byte, e
 			}
 			return appendAsString(dst, s.b[start:s.i]), nil
 		}
+	}
+	if f.node == nil && !f.fixed { // the schema written has no constraint here
+		start := s.i
+		if err := s.skipValue(); err != nil {
+			return dst, &Error{Path: f.path, Problem: err.Error()}
+		}
+		return appendCompact(dst, s.b[start:s.i]), nil
+	}
+	if p.widen(f, k) {
+		return p.value(dst, s, f)
 	}
 	return dst, &Error{Path: f.path, Problem: fmt.Sprintf("must be %s, found %s", f.kinds, k)}
 }

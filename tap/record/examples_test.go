@@ -51,8 +51,8 @@ func TestDixaExamplesFitSchemas(t *testing.T) {
 		require.NotEmpty(t, files, ex.glob)
 		for _, file := range files {
 			seen[filepath.Base(file)] = true
-			var dropped []string
-			p := record.New(full, nil, func(path string) { dropped = append(dropped, path) })
+			var added []string
+			p := record.New(full, nil, func(path string) { added = append(added, path) })
 			items := exampleItems(t, file)
 			require.NotEmpty(t, items, file)
 			for i, item := range items {
@@ -65,7 +65,7 @@ func TestDixaExamplesFitSchemas(t *testing.T) {
 				require.NoError(t, json.Unmarshal(out, &v))
 				assert.NoError(t, validator.Validate(v), "%s item %d: %s", file, i, out)
 			}
-			assert.Empty(t, dropped, "%s: fields Dixa documents that the schema of %s lacks", file, ex.stream)
+			assert.Empty(t, added, "%s: fields Dixa documents that the schema of %s lacks", file, ex.stream)
 		}
 	}
 	all, err := os.ReadDir(filepath.Join("testdata", "dixa-examples"))
@@ -138,12 +138,12 @@ func TestLoosenedFields(t *testing.T) {
 			`{"id":"u","customAttributes":[{"value":["My Attribute Value"]},{"value":["x"]}]}`},
 	} {
 		full, v := streamSchema(t, tc.stream)
-		var dropped []string
-		p := record.New(full, nil, func(path string) { dropped = append(dropped, path) })
+		var added []string
+		p := record.New(full, nil, func(path string) { added = append(added, path) })
 		out, err := p.Project(nil, []byte(tc.in))
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.want, string(out))
-		assert.Empty(t, dropped, tc.in)
+		assert.Empty(t, added, tc.in)
 		var rec any
 		require.NoError(t, json.Unmarshal(out, &rec))
 		assert.NoError(t, v.Validate(rec), tc.in)

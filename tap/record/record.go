@@ -1,8 +1,9 @@
 // Package record fits raw JSON records to a stream's schema without
 // decoding them into Go values: it keeps the declared and selected fields,
 // checks each value's JSON type against the schema (converting a value of
-// an undeclared type losslessly where it can, see convert.go), drops fields
-// the schema does not declare (reporting each once), and writes the result as
+// an undeclared type losslessly where it can, see convert.go), keeps fields
+// the schema does not declare and values no conversion fits by growing the
+// schema it reports (see grow.go), and writes the result as
 // compact JSON with numbers and strings byte for byte as they came, except
 // that bytes which are not valid UTF-8 are replaced by U+FFFD as
 // encoding/json replaces them when it decodes (see Projector.OnInvalidUTF8).
@@ -55,6 +56,9 @@ type field struct {
 	props    map[string]*field // nil: an open object, copied whole
 	items    *field            // nil: array items are copied unchecked
 	capture  int               // 1 + the index in Projector.captured, or 0
+	node     *schema.Node      // the field in Projector.schema; nil if that has none
+	fixed    bool              // never widened (Strict)
+	inferred bool              // added by the Projector
 	// order remembers the members of the last object seen here, by
 	// position: records of a stream share their field order, so a
 	// comparison usually replaces the map lookup.
@@ -91,8 +95,10 @@ func (f *field) lookup(i int, rawKey []byte) *field {
 // concurrent use.
 type Projector struct {
 	root     *field
-	onDrop   func(path string)
-	dropped  map[string]bool
+	schema   *schema.Node // the selected schema, grown
+	version  int          // counts the changes to schema
+	onNew    func(path string)
+	onWiden  func(path, change string)
 	captured [][]byte
 
 	onInvalid func(path string) // see OnInvalidUTF8
@@ -101,18 +107,22 @@ type Projector struct {
 
 // New returns a Projector for records of the full schema full, keeping
 // the fields that selected (a copy of full with fields removed) declares.
-// A nil selected keeps every field. onDrop, if not nil, is called once per
-// path of a field that full does not declare, the first time a record
-// carries it; paths read like "ratings[].score". capture names top-level
-// fields whose raw values Captured returns after each Project.
-func New(full, selected *schema.Node, onDrop func(path string), capture ...string) *Projector {
+// A nil selected keeps every field. Neither is modified: the Projector
+// grows a copy of selected (see Schema). onNew, if not nil, is called once
+// per path of a field that full does not declare, when the first record
+// that carries it adds it to the schema; paths read like "ratings[].score".
+// Members of a field so added are part of it and not reported. capture
+// names top-level fields whose raw values Captured returns after each
+// Project.
+func New(full, selected *schema.Node, onNew func(path string), capture ...string) *Projector {
 	if selected == nil {
 		selected = full
 	}
+	out := selected.Clone()
 	p := &Projector{
-		root:     compile(full, selected, ""),
-		onDrop:   onDrop,
-		dropped:  map[string]bool{},
+		root:     compile(full, out, "", true),
+		schema:   out,
+		onNew:    onNew,
 		captured: make([][]byte, len(capture)),
 	}
 	for i, c := range capture {
@@ -123,8 +133,12 @@ func New(full, selected *schema.Node, onDrop func(path string), capture ...strin
 	return p
 }
 
-func compile(full, selected *schema.Node, path string) *field {
+// compile compiles full (kept if selected; selected grows if inOut).
+func compile(full, selected *schema.Node, path string, inOut bool) *field {
 	f := &field{path: path, kinds: kindsOf(full), keep: selected != nil, dateTime: dateTimeOf(full)}
+	if inOut {
+		f.node = selected
+	}
 	if full.Properties != nil {
 		f.props = make(map[string]*field, len(full.Properties))
 		for _, prop := range full.Properties {
@@ -132,7 +146,7 @@ func compile(full, selected *schema.Node, path string) *field {
 			if selected != nil {
 				sel = selected.Property(prop.Name)
 			}
-			f.props[prop.Name] = compile(prop.Schema, sel, join(path, prop.Name))
+			f.props[prop.Name] = compile(prop.Schema, sel, join(path, prop.Name), inOut)
 		}
 	}
 	if full.Items != nil {
@@ -140,10 +154,11 @@ func compile(full, selected *schema.Node, path string) *field {
 		if selected != nil {
 			sel = selected.Items
 		}
+		itemsOut := inOut && sel != nil
 		if sel == nil {
 			sel = full.Items
 		}
-		f.items = compile(full.Items, sel, path+"[]")
+		f.items = compile(full.Items, sel, path+"[]", itemsOut)
 	}
 	scalarProperty(f, full)
 	return f
@@ -275,11 +290,7 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 		s.skipSpace()
 		child := f.lookup(pos, rawKey)
 		if child == nil {
-			if err := s.skipValue(); err != nil {
-				return dst, &Error{Path: f.path, Problem: err.Error()}
-			}
-			p.drop(join(f.path, keyName(rawKey)))
-			continue
+			child = p.addMember(f, pos, rawKey)
 		}
 		if !child.keep {
 			if err := s.skipValue(); err != nil {
@@ -329,6 +340,9 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 	}
 	if k == kString && f.dateTime != 0 {
 		out, err := appendDateTime(dst, s.b[start:s.i])
+		if err != nil && f.dateTime == strictDateTime {
+			p.widen(f, kString) // lenient from now on, unless Strict
+		}
 		if err != nil && f.dateTime == lenientDateTime {
 			return append(dst, s.b[start:s.i]...), nil // a plain string after all
 		}
@@ -368,16 +382,6 @@ func (p *Projector) array(dst []byte, s *scanner, items *field) ([]byte, error) 
 		if dst, err = p.value(dst, s, items); err != nil {
 			return dst, err
 		}
-	}
-}
-
-func (p *Projector) drop(path string) {
-	if p.dropped[path] {
-		return
-	}
-	p.dropped[path] = true
-	if p.onDrop != nil {
-		p.onDrop(path)
 	}
 }
 

@@ -125,15 +125,22 @@ func TestOnInvalidUTF8(t *testing.T) {
 		assert.Equal(t, []string{tc.path, "again name"}, paths, "a new callback is called once again")
 	}
 
-	// Invalid UTF-8 in what is dropped or deselected is not reported, and
-	// a nil callback only turns the report off.
-	p := New(mustParse(t, testSchema), nil, nil)
-	called := false
-	p.OnInvalidUTF8(func(string) { called = true })
-	out, err := p.Project(nil, []byte("{\"id\":1,\"extra\":\"\xff\",\"nested\":{\"zz\":\"\xff\"}}"))
+	// Invalid UTF-8 in what is deselected is not reported, in a new
+	// field it is, and a nil callback only turns the report off.
+	sel := mustParse(t, testSchema)
+	sel.Properties = sel.Properties[:1]
+	p := New(mustParse(t, testSchema), sel, nil)
+	called := ""
+	p.OnInvalidUTF8(func(path string) { called = path })
+	out, err := p.Project(nil, []byte("{\"id\":1,\"name\":\"\xff\",\"nested\":{\"zz\":\"\xff\"}}"))
 	require.NoError(t, err)
-	assert.Equal(t, `{"id":1,"nested":{}}`, string(out))
-	assert.False(t, called)
+	assert.Equal(t, `{"id":1}`, string(out))
+	assert.Empty(t, called)
+	out, err = p.Project(nil, []byte("{\"id\":1,\"extra\":\"\xff\"}"))
+	require.NoError(t, err)
+	assert.Equal(t, `{"id":1,"extra":"`+"\uFFFD"+`"}`, string(out))
+	assert.Equal(t, "extra", called)
+	p = New(mustParse(t, testSchema), nil, nil)
 	p.OnInvalidUTF8(nil)
 	out, err = p.Project(nil, []byte("{\"name\":\"\xff\"}"))
 	require.NoError(t, err)
@@ -152,19 +159,20 @@ func TestInvalidUTF8Captured(t *testing.T) {
 
 // Keys are matched to the schema as encoding/json decodes them, so a key
 // with invalid UTF-8 finds a property named with U+FFFD (as a schema grown
-// from decoded records names it), and is written repaired; a dropped key
-// is reported repaired.
+// from decoded records names it), and is written repaired; a new key is
+// added to the schema and reported repaired.
 func TestInvalidUTF8Keys(t *testing.T) {
-	var dropped []string
+	var added []string
 	p := New(mustParse(t, `{"type":"object","properties":{"caf`+"\uFFFD"+`":{"type":"integer"},"id":{"type":"integer"}}}`), nil,
-		func(path string) { dropped = append(dropped, path) }, "caf\uFFFD")
+		func(path string) { added = append(added, path) }, "caf\uFFFD")
 	for range 2 { // the second time from the field-order cache
 		out, err := p.Project(nil, []byte(`{"caf`+"\xe9"+`":1,"id":2,"x`+"\xff"+`":3}`))
 		require.NoError(t, err)
-		assert.Equal(t, `{"caf`+"\uFFFD"+`":1,"id":2}`, string(out))
+		assert.Equal(t, `{"caf`+"\uFFFD"+`":1,"id":2,"x`+"\uFFFD"+`":3}`, string(out))
 		assert.Equal(t, "1", string(p.Captured(0)))
 	}
-	assert.Equal(t, []string{"x\uFFFD"}, dropped)
+	assert.Equal(t, []string{"x\uFFFD"}, added)
+	assert.NotNil(t, p.Schema().Property("x\uFFFD"))
 }
 
 func TestAppendCompactMatchesEncodingJSON(t *testing.T) {
