@@ -135,7 +135,7 @@ func TestExportSendsWiderSchemaBeforeNewFields(t *testing.T) {
 type teamsAPI struct{ body string }
 
 func (a teamsAPI) RoundTrip(r *http.Request) (*http.Response, error) {
-	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(a.body)), Header: http.Header{}, Request: r}, nil
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(a.body)), Header: http.Header{}, Request: r}, nil
 }
 
 // The same for a Dixa API list: the SCHEMA grows before the first record
