@@ -261,16 +261,8 @@ func (s *Sync) projector(sel Selected, bookmark []string, capture ...string) *pr
 	if rk := sel.Stream.ReplicationKey; rk != "" {
 		p.Strict(rk)
 	}
+	// One projector per stream and run: it reports invalid UTF-8 once.
 	p.OnInvalidUTF8(func(path string) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.repaired[name] {
-			return
-		}
-		if s.repaired == nil {
-			s.repaired = map[string]bool{}
-		}
-		s.repaired[name] = true
 		s.Log.Warnf("%s: field %q holds bytes that are not UTF-8; replacing them with U+FFFD (warned once per stream)", name, path)
 	})
 	return &projector{Projector: p, s: s, sel: sel, bookmark: bookmark}

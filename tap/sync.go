@@ -45,7 +45,6 @@ type Sync struct {
 	failed      map[string]bool
 	failedOrder []string
 	skipped     map[string][]string // stream -> parent ids answered 404
-	repaired    map[string]bool     // streams warned of invalid UTF-8
 }
 
 // checkpoint sets a stream's bookmark and writes the state. Every stream
