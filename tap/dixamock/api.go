@@ -208,10 +208,10 @@ func (o APIOptions) withDefaults() APIOptions {
 }
 
 // Stream names of the Dixa API endpoints, as used in [APIStats].
-var apiStreams = []string{
+var apiStreams = append(append([]string{
 	"activity_logs", "agents", "end_users", "teams", "team_members", "queues",
 	"queue_members", "tags", "custom_attributes", "conversation_ratings", "conversation_notes",
-}
+}, referenceStreams...), fanoutStreams...)
 
 // APIStats counts the Dixa API requests per stream name (activity_logs,
 // agents, end_users, teams, team_members, queues, queue_members, tags,
@@ -334,6 +334,8 @@ func (s *Server) addAPIRoutes() {
 		s.routes["/v1/conversations/"+c.id+"/ratings"] = route{http.MethodGet, nil, ratings}
 		s.routes["/v1/conversations/"+c.id+"/notes"] = route{http.MethodGet, nil, notes}
 	}
+	s.addReferenceRoutes(d, pools)
+	s.addFanoutRoutes(initial)
 	s.addAPITruth()
 	if prev, ok := s.routes["/_stats"]; ok {
 		prev.handler = s.statsWithAPI(prev.handler)
