@@ -50,7 +50,7 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 		next := map[string]bool{}
 		var buf []byte
 		n := 0
-		err := s.pages(ctx, st, st.Path, q, func(p *dixa.Page) error {
+		err := s.pages(ctx, s.request(st, st.Path, q), func(p *dixa.Page) error {
 			extracted := s.Now()
 			for _, rec := range p.Data {
 				var err error

@@ -1,10 +1,11 @@
 package tap
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -21,37 +22,26 @@ const apiWindowOverlap = time.Second
 // maxActivitySpan is the longest span one activity log query may cover.
 const maxActivitySpan = 90 * 24 * time.Hour
 
-// page fetches one page, retrying what ShouldRetry allows.
-func (s *Sync) page(ctx context.Context, st Stream, path string, q url.Values, key string) (*dixa.Page, error) {
-	for try := 1; ; try++ {
-		p, err := s.Client.GetPage(ctx, path, q, key)
-		if err == nil {
-			return p, nil
+// request returns the request for the stream's endpoint at path, with its
+// fixed query.
+func (s *Sync) request(st Stream, path string, q url.Values) dixa.Request {
+	q = cloneValues(q)
+	if st.Paged {
+		size := s.Config.PageSize
+		if st.MaxPageSize > 0 {
+			size = min(size, st.MaxPageSize)
 		}
-		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
-		}
-		wait, final := s.retryWait(try, err, every(time.Second, s.Config.APIPerSecond))
-		if final != nil {
-			return nil, final
-		}
-		s.Log.Warnf("%s: attempt %d failed: %v; retrying in %.1fs", st.Name, try, err, wait.Seconds())
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
-		}
+		q.Set("pageLimit", strconv.Itoa(size))
 	}
+	return dixa.Request{Method: st.Method, Path: path, Query: q, Object: st.Object}
 }
 
-// pages calls fn with every page of a list.
-func (s *Sync) pages(ctx context.Context, st Stream, path string, q url.Values, fn func(*dixa.Page) error) error {
-	if st.Paged {
-		q = cloneValues(q)
-		q.Set("pageLimit", strconv.Itoa(s.Config.PageSize))
-	}
-	key := ""
+// pages calls fn with every page of a list; the client paces and retries
+// each request.
+func (s *Sync) pages(ctx context.Context, req dixa.Request, fn func(*dixa.Page) error) error {
 	seen := map[string]bool{}
 	for n := 1; ; n++ {
-		p, err := s.page(ctx, st, path, q, key)
+		p, err := s.Client.Fetch(ctx, req)
 		if err != nil {
 			if n > 1 {
 				return fmt.Errorf("page %d: %w", n, err)
@@ -65,11 +55,22 @@ func (s *Sync) pages(ctx context.Context, st Stream, path string, q url.Values, 
 			return nil
 		}
 		if seen[p.PageKey] {
-			return fmt.Errorf("page %d: meta.next repeats an earlier pageKey (%.40q...): Dixa is paging in a loop", n, p.PageKey)
+			return fmt.Errorf("page %d: its next page repeats an earlier pageKey (%.40q...): Dixa is paging in a loop", n, p.PageKey)
 		}
 		seen[p.PageKey] = true
-		key = p.PageKey
+		req.PageKey = p.PageKey
 	}
+}
+
+// collect returns the items at the stream's Items of every page of req.
+func (s *Sync) collect(ctx context.Context, req dixa.Request, items []string) ([]found, error) {
+	var out []found
+	err := s.pages(ctx, req, func(p *dixa.Page) error {
+		f, err := walk(p.Data, items)
+		out = append(out, f...)
+		return err
+	})
+	return out, err
 }
 
 func cloneValues(q url.Values) url.Values {
@@ -80,26 +81,50 @@ func cloneValues(q url.Values) url.Values {
 	return c
 }
 
-// withField returns the JSON object rec with "name":value added first.
-func withField(rec []byte, name string, value []byte) []byte {
-	i := bytes.IndexByte(rec, '{')
-	if i < 0 {
-		return rec
-	}
-	out := make([]byte, 0, len(rec)+len(name)+len(value)+4)
-	out = append(out, '{')
-	out = strconv.AppendQuote(out, name)
-	out = append(out, ':')
-	out = append(out, value...)
-	rest := bytes.TrimSpace(rec[i+1:])
-	if len(rest) > 0 && rest[0] != '}' {
-		out = append(out, ',')
-	}
-	return append(out, rest...)
+// target is one request of a FULL_TABLE stream: the stream's path, filled
+// with a parent's id, or its query with one value of Each.
+type target struct {
+	path  string
+	query url.Values
+	id    json.RawMessage // the parent's id
+	each  string          // the value of Each
 }
 
-// syncList syncs a FULL_TABLE stream: a list, or for Members the list of
-// each parent record.
+// targets returns the requests that read a FULL_TABLE stream: one, or
+// one per value of Each, or one per record of its parent (whose list is
+// read for it, never written).
+func (s *Sync) targets(ctx context.Context, st Stream) ([]target, error) {
+	switch {
+	case st.Parent != "":
+		parent, _ := StreamByName(st.Parent)
+		recs, err := s.collect(ctx, s.request(parent, parent.Path, parent.Query), parent.Items)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", parent.Name, err)
+		}
+		ts := make([]target, 0, len(recs))
+		for _, r := range recs {
+			id, ok := memberValue(r.rec, "id")
+			if !ok {
+				return nil, fmt.Errorf("%s: a record has no id: %s", parent.Name, abbreviate(r.rec))
+			}
+			ts = append(ts, target{path: childPath(st.Path, id), query: st.Query, id: id})
+		}
+		return ts, nil
+	case st.Each != nil:
+		ts := make([]target, len(st.Each.Values))
+		for i, v := range st.Each.Values {
+			q := cloneValues(st.Query)
+			q.Set(st.Each.Param, v)
+			ts[i] = target{path: st.Path, query: q, each: v}
+		}
+		return ts, nil
+	}
+	return []target{{path: st.Path, query: st.Query}}, nil
+}
+
+// syncList syncs a FULL_TABLE stream: its targets' items, fetched up to
+// fanoutWidth at once, or for a stream with a Detail the detail of each
+// item.
 func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	st := sel.Stream
 	proj := s.projector(sel, nil)
@@ -114,60 +139,81 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	defer count.flush()
 	extracted := s.Now()
 	var buf []byte
-	write := func(rec []byte) error {
-		var err error
+	n := 0
+	write := func(rec []byte, added ...member) error {
+		rec, err := reshape(st, rec, added...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", st.Name, err)
+		}
 		if buf, err = proj.project(buf[:0], rec); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", st.Name, err)
 		}
 		count.add(1)
+		n++
 		return s.Out.WriteRecord(st.Name, buf, extracted, version)
 	}
 	began := time.Now()
-	// One request target for a list; one per parent record for members.
-	type target struct {
-		path string
-		id   []byte // the parent's id, added as ParentKey
+	targets, err := s.targets(ctx, st)
+	if err != nil {
+		return fmt.Errorf("%s: %w", st.Name, err)
 	}
-	targets := []target{{path: st.Path}}
-	if st.Kind == Members {
-		parent, _ := StreamByName(st.Parent)
-		targets = nil
-		err := s.pages(ctx, parent, parent.Path, parent.Query, func(p *dixa.Page) error {
-			for _, rec := range p.Data {
-				id, err := topField(rec, "id")
-				if err != nil {
-					return fmt.Errorf("%s: %w", parent.Name, err)
-				}
-				targets = append(targets, target{childPath(st, id), id})
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", st.Name, err)
+	var details []found // items whose Detail is the record
+	seen := map[string]bool{}
+	err = fanout(ctx, len(targets), s.fanoutWidth(), func(ctx context.Context, i int) ([]found, error) {
+		tg := targets[i]
+		recs, err := s.collect(ctx, s.request(st, tg.path, tg.query), st.Items)
+		if s.goesOn(st, tg, err) {
+			return nil, nil
 		}
-	}
-	n := 0
-	for _, tg := range targets {
-		err := s.pages(ctx, st, tg.path, st.Query, func(p *dixa.Page) error {
-			for _, rec := range p.Data {
-				if tg.id != nil {
-					rec = withField(rec, st.ParentKey, tg.id)
+		if err != nil {
+			return nil, s.targetError(st, tg, err)
+		}
+		return recs, nil
+	}, func(i int, recs []found) error {
+		tg := targets[i]
+		for _, r := range recs {
+			if st.Detail != nil {
+				id, ok := memberValue(r.rec, "id")
+				if !ok {
+					return fmt.Errorf("%s: an item has no id: %s", st.Name, abbreviate(r.rec))
 				}
-				if err := write(rec); err != nil {
+				if !seen[string(id)] {
+					seen[string(id)] = true
+					details = append(details, found{rec: id})
+				}
+				continue
+			}
+			if err := write(r.rec, s.added(st, tg, r)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if st.Detail != nil {
+		d := Stream{Name: st.Name, Parent: st.Name, Object: st.Detail.Object}
+		err := fanout(ctx, len(details), s.fanoutWidth(), func(ctx context.Context, i int) ([]found, error) {
+			tg := target{path: childPath(st.Detail.Path, details[i].rec), id: details[i].rec}
+			recs, err := s.collect(ctx, s.request(d, tg.path, nil), st.Detail.Items)
+			if s.goesOn(d, tg, err) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, s.targetError(d, tg, err)
+			}
+			return recs, nil
+		}, func(_ int, recs []found) error {
+			for _, r := range recs {
+				if err := write(r.rec); err != nil {
 					return err
 				}
-				n++
 			}
 			return nil
 		})
-		if tg.id != nil && s.skipMissing(st, tg.id, err) {
-			continue
-		}
-		if err != nil && tg.id != nil {
-			return fmt.Errorf("%s: %s: %w", st.Name, tg.path, err)
-		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", st.Name, err)
+			return err
 		}
 	}
 	if version != 0 {
@@ -182,22 +228,55 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	return nil
 }
 
-// childPath fills the stream's path with a parent record's id.
-func childPath(st Stream, id []byte) string {
-	return strings.Replace(st.Path, "{id}", strings.Trim(string(id), `"`), 1)
+// added returns the fields a target's item gains: the parent's id as
+// ParentKey, its tree node's as NodeKey, and the value of Each.
+func (s *Sync) added(st Stream, tg target, r found) []member {
+	var ms []member
+	if st.ParentKey != "" && tg.id != nil {
+		ms = append(ms, member{key: st.ParentKey, value: tg.id})
+	}
+	if st.NodeKey != "" {
+		node := r.node
+		if node == nil {
+			node = json.RawMessage("null")
+		}
+		ms = append(ms, member{key: st.NodeKey, value: node})
+	}
+	if st.Each != nil && st.Each.Field != "" {
+		v, _ := json.Marshal(tg.each)
+		ms = append(ms, member{key: st.Each.Field, value: v})
+	}
+	return ms
 }
 
-// topField returns the raw value of a top-level field of a JSON object.
-func topField(rec []byte, name string) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(rec, &m); err != nil {
-		return nil, fmt.Errorf("a record is not a JSON object: %w", err)
+// goesOn reports whether a target's failure is one the stream goes on
+// after: a parent Dixa answers 404 for (see skipMissing), or a value of
+// Each Dixa refuses with a 400 (a channel it does not know).
+func (s *Sync) goesOn(st Stream, tg target, err error) bool {
+	if err == nil {
+		return false
 	}
-	v := m[name]
-	if v == nil || string(v) == "null" {
-		return nil, fmt.Errorf("a record has no %q", name)
+	if tg.id != nil {
+		return s.skipMissing(st, tg.id, err)
 	}
-	return v, nil
+	var er *dixa.ErrorResponse
+	if st.Each != nil && errors.As(err, &er) && er.Response.StatusCode == http.StatusBadRequest {
+		s.Log.Warnf("%s: Dixa refuses %s=%s (%s); skipping it", st.Name, st.Each.Param, tg.each, er.Message)
+		return true
+	}
+	return false
+}
+
+func (s *Sync) targetError(st Stream, tg target, err error) error {
+	if tg.id != nil || tg.each != "" {
+		return fmt.Errorf("%s: %s: %w", st.Name, tg.path, err)
+	}
+	return fmt.Errorf("%s: %w", st.Name, err)
+}
+
+// childPath fills path with a parent record's id.
+func childPath(path string, id []byte) string {
+	return strings.Replace(path, "{id}", url.PathEscape(strings.Trim(string(id), `"`)), 1)
 }
 
 // begin writes the stream's SCHEMA and a STATE naming it.

@@ -2,6 +2,7 @@ package tap
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,46 +11,66 @@ import (
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 )
 
-// syncChildren writes the child records (ratings, notes) of the parent
-// records with the given ids, through each child stream's projector. A
-// child stream the token may not read fails alone: it is reported and
-// skipped from then on.
+// syncChildren writes the child records (ratings, notes, messages) of the
+// parent records with the given ids, through each child stream's
+// projector, fetching up to fanoutWidth lists at once. A child stream the
+// token may not read fails alone: it is reported and skipped from then on.
 func (s *Sync) syncChildren(ctx context.Context, children []*projector, ids [][]byte) error {
-	for _, proj := range children {
-		st := proj.sel.Stream
-		if s.hasFailed(st.Name) {
-			continue
-		}
-		var buf []byte
-		for _, id := range ids {
-			extracted := s.Now()
-			path := childPath(st, id)
-			err := s.pages(ctx, st, path, st.Query, func(p *dixa.Page) error {
-				for _, rec := range p.Data {
-					var err error
-					if buf, err = proj.project(buf[:0], withField(rec, st.ParentKey, id)); err != nil {
-						return err
-					}
-					if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			var auth *dixa.AuthError
-			if errors.As(err, &auth) {
-				s.fail(st.Name, err)
-				break
-			}
-			if s.skipMissing(st, id, err) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", st.Name, path, err)
-			}
+	type job struct {
+		proj *projector
+		id   []byte
+	}
+	jobs := make([]job, 0, len(ids)*len(children))
+	for _, id := range ids {
+		for _, proj := range children {
+			jobs = append(jobs, job{proj, id})
 		}
 	}
-	return nil
+	var buf []byte
+	return fanout(ctx, len(jobs), s.fanoutWidth(), func(ctx context.Context, i int) ([]json.RawMessage, error) {
+		j := jobs[i]
+		st := j.proj.sel.Stream
+		if s.hasFailed(st.Name) {
+			return nil, nil
+		}
+		path := childPath(st.Path, j.id)
+		var recs []json.RawMessage
+		err := s.pages(ctx, s.request(st, path, st.Query), func(p *dixa.Page) error {
+			recs = append(recs, p.Data...)
+			return nil
+		})
+		var auth *dixa.AuthError
+		if errors.As(err, &auth) {
+			if !s.hasFailed(st.Name) {
+				s.fail(st.Name, err)
+			}
+			return nil, nil
+		}
+		if s.skipMissing(st, j.id, err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", st.Name, path, err)
+		}
+		return recs, nil
+	}, func(i int, recs []json.RawMessage) error {
+		j := jobs[i]
+		st := j.proj.sel.Stream
+		extracted := s.Now()
+		for _, rec := range recs {
+			rec, err := reshape(st, rec, member{key: st.ParentKey, value: j.id})
+			if err != nil {
+				return fmt.Errorf("%s: %w", st.Name, err)
+			}
+			if buf, err = j.proj.project(buf[:0], rec); err != nil {
+				return err
+			}
+			if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // skipMissing reports whether err is Dixa's 404 for the parent record
@@ -95,6 +116,9 @@ func (s *Sync) summarize() {
 func (s *Sync) fail(stream string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failed[stream] {
+		return // concurrent requests of the stream failed alike
+	}
 	if s.failed == nil {
 		s.failed = map[string]bool{}
 	}

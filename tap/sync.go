@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tap-dixa/tap-dixa/tap/config"
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 	"github.com/tap-dixa/tap-dixa/tap/schema"
@@ -97,26 +99,37 @@ func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	if end.IsZero() {
 		end = s.Now()
 	}
-	var main, children []Selected
+	// Children ride on their parent export, read silently when it is not
+	// selected itself.
+	var main []Selected
+	children := map[string][]Selected{}
 	for _, sel := range streams {
 		if sel.Stream.Kind == Child {
-			children = append(children, sel)
+			children[sel.Stream.Parent] = append(children[sel.Stream.Parent], sel)
 		} else {
 			main = append(main, sel)
 		}
 	}
-	if len(children) > 0 && !slices.ContainsFunc(main, func(sel Selected) bool { return sel.Stream.Name == children[0].Stream.Parent }) {
-		parent, _ := StreamByName(children[0].Stream.Parent)
-		spec, err := parent.Spec()
+	for _, st := range Streams {
+		if len(children[st.Name]) == 0 || slices.ContainsFunc(main, func(sel Selected) bool { return sel.Stream.Name == st.Name }) {
+			continue
+		}
+		spec, err := st.Spec()
 		if err != nil {
 			return err
 		}
-		main = append([]Selected{{Stream: parent, Spec: spec, Schema: spec.Schema, Silent: true}}, main...)
+		main = append([]Selected{{Stream: st, Spec: spec, Schema: spec.Schema, Silent: true}}, main...)
 	}
 	// Read every bookmark before the first request: a bad state file fails
 	// the run before it has written anything.
 	starts := make([]time.Time, len(main))
 	for i, sel := range main {
+		if sel.Stream.Kind == Analytics {
+			if _, _, err := s.analyticsBookmarks(sel.Stream); err != nil {
+				return err // read again, per record type, when it runs
+			}
+			continue
+		}
 		if sel.Stream.ReplicationKey == "" {
 			continue
 		}
@@ -161,7 +174,7 @@ func lane(st Stream) string {
 // runLanes syncs the streams in lanes of independent rate limits, up to
 // max_parallel_streams lanes at once, each lane's streams in order. The
 // first error other than a stream's own 401/403 stops every lane.
-func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time, end time.Time, children []Selected) error {
+func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time, end time.Time, children map[string][]Selected) error {
 	var order []string
 	lanes := map[string][]int{}
 	for i, sel := range main {
@@ -171,39 +184,28 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 		}
 		lanes[l] = append(lanes[l], i)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, max(1, s.Config.MaxParallelStreams))
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, s.Config.MaxParallelStreams))
 	for _, l := range order {
-		// Taking a slot before starting the lane keeps the lanes' order
-		// when fewer slots than lanes are allowed.
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
 		if ctx.Err() != nil {
 			break
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		// Go waits for a free slot, which keeps the lanes' order when
+		// fewer slots than lanes are allowed.
+		g.Go(func() error {
 			for _, i := range lanes[l] {
 				if ctx.Err() != nil {
-					return
+					return context.Cause(ctx)
 				}
 				sel := main[i]
 				err := recovered(func() error {
 					switch sel.Stream.Kind {
 					case Export:
-						var kids []Selected
-						if len(children) > 0 && sel.Stream.Name == children[0].Stream.Parent {
-							kids = children
-						}
-						return s.syncExport(ctx, sel, starts[i], end, kids)
+						return s.syncExport(ctx, sel, starts[i], end, children[sel.Stream.Name])
 					case ActivityLog:
 						return s.syncActivity(ctx, sel, starts[i], end)
+					case Analytics:
+						return s.syncAnalytics(ctx, sel, end)
 					}
 					return s.syncList(ctx, sel)
 				})
@@ -213,17 +215,13 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 					continue
 				}
 				if err != nil {
-					once.Do(func() { first = err; cancel(err) })
-					return
+					return err
 				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = context.Cause(ctx)
-	}
-	return first
+	return g.Wait()
 }
 
 // recovered runs fn and turns a panic in it into an error carrying the

@@ -17,6 +17,7 @@
 //	          [--envelope message|empty|null-data|object-data] [--envelope-every 1]
 //	          [--envelope-path PATH-PREFIX]... [--not-found PATH-PREFIX]...
 //	          [--not-found-every N] [--page-keys repeat|cycle] [--load-messages N]
+//	          [--latency 0s] [--analytics-paging meta|pagekey] [--analytics-require-filter]
 //
 // Once listening it prints the base URL as the only line on stdout (and
 // writes it to --url-file, atomically, if given) and a summary on stderr. It
@@ -49,7 +50,13 @@
 // --envelope-path prefixes, if any) a 200 that is not a list; --not-found
 // and --not-found-every answer 404 for some paths and for the ratings and
 // notes of the conversations whose id is a multiple of N; --page-keys makes
-// meta.next loop. See dixamock.APIOptions.
+// meta.next loop. --latency D makes every Dixa API request wait D before it
+// is answered (the "api" part of /_stats counts max_in_flight, the most
+// requests served at once), to measure a client's concurrency.
+// --analytics-paging pagekey makes POST /v1/analytics/records point to the
+// next page with a top-level "pageKey" (as Dixa's MCP docs say) instead of
+// meta.next (the spec); --analytics-require-filter answers it 400 for a
+// periodFilter without filters. See dixamock.APIOptions.
 //
 // --load-messages N (N > 0) is load mode, for benchmarks: message_export
 // streams, for any valid window, the ones of N synthetic ~1 KB messages
@@ -214,6 +221,15 @@ func summarizeAPI(stderr io.Writer, opts dixamock.Options, tlsCertDir string) {
 	if opts.PageKeys != "" {
 		fmt.Fprintf(stderr, "dixa-mock: Dixa API pageKeys %s\n", opts.PageKeys)
 	}
+	if opts.Latency > 0 {
+		fmt.Fprintf(stderr, "dixa-mock: Dixa API answers every request after %s\n", opts.Latency)
+	}
+	if opts.AnalyticsPaging == dixamock.AnalyticsPagingPageKey {
+		fmt.Fprintln(stderr, "dixa-mock: Dixa API analytics records page with a top-level pageKey")
+	}
+	if opts.AnalyticsRequireFilter {
+		fmt.Fprintln(stderr, "dixa-mock: Dixa API analytics records require a filter with a periodFilter")
+	}
 }
 
 // outFiles are the files the command writes while it serves.
@@ -262,6 +278,9 @@ func parseFlags(args []string, stdout io.Writer) (opts dixamock.Options, addr st
 	fs.StringArrayVar(&api.NotFound, "not-found", nil, "answer 404 to Dixa API paths under this prefix (repeatable; * matches one segment)")
 	fs.IntVar(&api.NotFoundEvery, "not-found-every", 0, "answer 404 to the ratings and notes of the conversations whose id is a multiple of N (0: none)")
 	fs.StringVar(&api.PageKeys, "page-keys", "", "make meta.next loop: repeat (each page's next is itself) or cycle (the last page's next is the second page)")
+	fs.DurationVar(&api.Latency, "latency", 0, "how long every Dixa API request waits before it is answered (0: none)")
+	fs.StringVar(&api.AnalyticsPaging, "analytics-paging", dixamock.AnalyticsPagingMeta, `how POST /v1/analytics/records points to the next page: meta (meta.next, as the spec) or pagekey (a top-level "pageKey", as Dixa's MCP docs)`)
+	fs.BoolVar(&api.AnalyticsRequireFilter, "analytics-require-filter", false, "answer POST /v1/analytics/records 400 for a periodFilter without filters, as Dixa's MCP docs say")
 	fs.IntVar(&opts.LoadMessages, "load-messages", 0, "load mode: message_export streams this many synthetic ~1 KB messages spread over --start..--end; conversation_export answers [] (0: off)")
 
 	if err = fs.Parse(args); err != nil {
@@ -346,6 +365,10 @@ func checkAPI(o dixamock.APIOptions) error {
 		return fmt.Errorf("--not-found-every must not be negative, not %d", o.NotFoundEvery)
 	case o.PageKeys != "" && o.PageKeys != dixamock.PageKeysRepeat && o.PageKeys != dixamock.PageKeysCycle:
 		return fmt.Errorf("--page-keys must be repeat or cycle, not %q", o.PageKeys)
+	case o.Latency < 0:
+		return fmt.Errorf("--latency must not be negative, not %s", o.Latency)
+	case o.AnalyticsPaging != dixamock.AnalyticsPagingMeta && o.AnalyticsPaging != dixamock.AnalyticsPagingPageKey:
+		return fmt.Errorf("--analytics-paging must be meta or pagekey, not %q", o.AnalyticsPaging)
 	}
 	for _, l := range []struct {
 		flag     string

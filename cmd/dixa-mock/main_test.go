@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/tap-dixa/tap-dixa/tap/dixamock"
 )
 
@@ -247,7 +249,8 @@ func TestAPIFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dixamock.APIOptions{APIPageSize: 100, NextStyle: "mixed", ActivityOrder: "ascending", APIPerSecond: 10, EnvelopeEvery: 1}
+	want := dixamock.APIOptions{APIPageSize: 100, NextStyle: "mixed", ActivityOrder: "ascending", APIPerSecond: 10, EnvelopeEvery: 1,
+		AnalyticsPaging: "meta"}
 	if !reflect.DeepEqual(opts.APIOptions, want) {
 		t.Errorf("defaults %+v, want %+v", opts.APIOptions, want)
 	}
@@ -260,7 +263,7 @@ func TestAPIFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = dixamock.APIOptions{APIPageSize: 7, NextStyle: "relative", ActivityOrder: "shuffled",
-		Forbid: []string{"/v1/agents", "/v1/conversations/*/ratings"}, APIPerSecond: 2.5, EnvelopeEvery: 1}
+		Forbid: []string{"/v1/agents", "/v1/conversations/*/ratings"}, APIPerSecond: 2.5, EnvelopeEvery: 1, AnalyticsPaging: "meta"}
 	if !reflect.DeepEqual(opts.APIOptions, want) {
 		t.Errorf("flags %+v, want %+v", opts.APIOptions, want)
 	}
@@ -294,7 +297,8 @@ func TestAnomalyFlags(t *testing.T) {
 	}
 	want := dixamock.APIOptions{APIPageSize: 100, NextStyle: "mixed", ActivityOrder: dixamock.OrderDescending, APIPerSecond: 10,
 		Envelope: dixamock.EnvelopeNullData, EnvelopeEvery: 3, EnvelopePaths: []string{"/v1/agents", "/v1/conversations/*/notes"},
-		NotFound: []string{"/v1/conversations/*/ratings", "/v1/conversations/1234/notes"}, NotFoundEvery: 7, PageKeys: dixamock.PageKeysCycle}
+		NotFound: []string{"/v1/conversations/*/ratings", "/v1/conversations/1234/notes"}, NotFoundEvery: 7, PageKeys: dixamock.PageKeysCycle,
+		AnalyticsPaging: "meta"}
 	if !reflect.DeepEqual(opts.APIOptions, want) {
 		t.Errorf("flags %+v, want %+v", opts.APIOptions, want)
 	}
@@ -546,5 +550,87 @@ func TestRunServesTheDixaAPI(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "dixa-mock: Dixa API answers 403 under /v1/teams\n") {
 		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+func TestFanoutFlags(t *testing.T) {
+	opts, _, _, err := parseFlags([]string{"--latency", "250ms", "--analytics-paging", "pagekey", "--analytics-require-filter"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dixamock.APIOptions{APIPageSize: 100, NextStyle: "mixed", ActivityOrder: "ascending", APIPerSecond: 10, EnvelopeEvery: 1,
+		Latency: 250 * time.Millisecond, AnalyticsPaging: dixamock.AnalyticsPagingPageKey, AnalyticsRequireFilter: true}
+	if !reflect.DeepEqual(opts.APIOptions, want) {
+		t.Errorf("flags %+v, want %+v", opts.APIOptions, want)
+	}
+	for args, msg := range map[string]string{
+		"--latency -1s":                "--latency must not be negative, not -1s",
+		"--analytics-paging next":      `--analytics-paging must be meta or pagekey, not "next"`,
+		"--analytics-paging=":          `--analytics-paging must be meta or pagekey, not ""`,
+		"--analytics-require-filter=x": `invalid argument "x" for "--analytics-require-filter" flag: strconv.ParseBool: parsing "x": invalid syntax`,
+	} {
+		_, _, _, err := parseFlags(strings.Fields(args), io.Discard)
+		if err == nil || err.Error() != msg {
+			t.Errorf("%s: error %v, want %q", args, err, msg)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), strings.Fields(args), &stdout, &stderr); code != 2 || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", args, code, stderr.String())
+		}
+	}
+	var stdout bytes.Buffer
+	if _, _, _, err := parseFlags([]string{"--help"}, &stdout); !errors.Is(err, pflag.ErrHelp) {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"--latency", "--analytics-paging", "--analytics-require-filter"} {
+		if !strings.Contains(stdout.String(), flag) {
+			t.Errorf("usage lacks %s", flag)
+		}
+	}
+}
+
+func TestRunServesAnalyticsWithLatency(t *testing.T) {
+	url, stderr, stop := startRun(t, "--conversations", "60", "--minute-seconds", "0", "--token", "tok",
+		"--latency", "150ms", "--analytics-paging", "pagekey", "--analytics-require-filter")
+	post := func(query, body string) (int, map[string]any, time.Duration) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/v1/analytics/records"+query, strings.NewReader(body))
+		req.Header.Set("Authorization", "tok")
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out, time.Since(start)
+	}
+	period := `"periodFilter":{"_type":"Interval","start":"2023-01-01T00:00:00Z","end":"2025-01-01T00:00:00Z"},"timezone":"UTC"`
+	status, body, took := post("", `{"id":"created_conversations",`+period+`}`)
+	if status != 400 || body["message"] != "At least one filter is required when using a period filter" {
+		t.Errorf("no filter: %d %v", status, body)
+	}
+	if took < 150*time.Millisecond {
+		t.Errorf("answered after %s, before the latency", took)
+	}
+	withFilter := `{"id":"created_conversations",` + period + `,"filters":[{"attribute":"initial_direction","values":["INBOUND","OUTBOUND"]}]}`
+	status, body, _ = post("?pageLimit=50", withFilter)
+	data, _ := body["data"].([]any)
+	key, _ := body["pageKey"].(string)
+	if status != 200 || len(data) != 50 || key == "" || body["meta"] != nil {
+		t.Fatalf("first page: %d, %d records, pageKey %q, meta %v", status, len(data), key, body["meta"])
+	}
+	status, body, _ = post("?pageLimit=50&pageKey="+neturl.QueryEscape(key), withFilter)
+	data, _ = body["data"].([]any)
+	if _, more := body["pageKey"]; status != 200 || len(data) != 10 || more {
+		t.Errorf("second page: %d, %d records, %v", status, len(data), body)
+	}
+	stop()
+	for _, line := range []string{"dixa-mock: Dixa API answers every request after 150ms\n",
+		"dixa-mock: Dixa API analytics records page with a top-level pageKey\n",
+		"dixa-mock: Dixa API analytics records require a filter with a periodFilter\n"} {
+		if !strings.Contains(stderr.String(), line) {
+			t.Errorf("stderr %q lacks %q", stderr.String(), line)
+		}
 	}
 }

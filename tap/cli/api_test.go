@@ -86,7 +86,14 @@ func TestEveryStreamCompleteAgainstTruth(t *testing.T) {
 			r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, allStreams()...))
 			require.Equal(t, 0, r.code, r.stderr)
 			o := singertest.Check(t, []byte(r.stdout))
+			got, want := analyticsEmitted(t, o), analyticsTruth(t, url)
+			require.NotEmpty(t, want)
+			assert.Equal(t, want, got, "analytics_records: every record once")
+			assert.Len(t, emittedKeys(o, "analytics_records"), len(o.Records["analytics_records"]), "analytics_records: keys are unique")
 			for _, stream := range allStreams() {
+				if stream == "analytics_records" {
+					continue // its truth has no key: see above
+				}
 				got, want := emittedKeys(o, stream), truthKeys(t, url, stream)
 				require.NotEmpty(t, want, stream)
 				for k := range want {
@@ -104,6 +111,55 @@ func TestEveryStreamCompleteAgainstTruth(t *testing.T) {
 			assert.NotContains(t, r.stdout, "[GMT]")
 		})
 	}
+}
+
+// analyticsTruth counts the mock's analytics records in the synced range
+// by record type, primary timestamp (ms) and csid.
+func analyticsTruth(t *testing.T, url string) map[string]int {
+	t.Helper()
+	resp, err := http.Get(url + fmt.Sprintf("/_truth/analytics_records?after=%d&before=%d", dataStart.UnixMilli(), dataStart.AddDate(0, 2, 0).UnixMilli()))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var rows []struct {
+		Type string          `json:"record_id"`
+		At   int64           `json:"at"`
+		CSID json.RawMessage `json:"csid"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&rows))
+	out := map[string]int{}
+	for _, r := range rows {
+		out[fmt.Sprintf("%s|%d|%s", r.Type, r.At, r.CSID)]++
+	}
+	return out
+}
+
+// analyticsEmitted counts the analytics records written, as analyticsTruth.
+func analyticsEmitted(t *testing.T, o *singertest.Output) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, rec := range o.Records["analytics_records"] {
+		var r struct {
+			Type   string `json:"record_id"`
+			At     string `json:"primary_timestamp"`
+			Fields []struct {
+				Name  string `json:"name"`
+				Field struct {
+					Value json.RawMessage `json:"value"`
+				} `json:"field"`
+			} `json:"fields"`
+		}
+		require.NoError(t, json.Unmarshal(rec, &r))
+		at, err := time.Parse(time.RFC3339Nano, r.At)
+		require.NoError(t, err, r.At)
+		csid := "null"
+		for _, f := range r.Fields {
+			if f.Name == "csid" {
+				csid = string(f.Field.Value)
+			}
+		}
+		out[fmt.Sprintf("%s|%d|%s", r.Type, at.UnixMilli(), csid)]++
+	}
+	return out
 }
 
 func activityTruth(t *testing.T, url string) map[string]int64 {
@@ -231,7 +287,7 @@ func TestForbiddenStreamFailsAlone(t *testing.T) {
 		Bookmarks map[string]map[string]any `json:"bookmarks"`
 	}
 	require.NoError(t, json.Unmarshal(o.LastState(), &st))
-	assert.Len(t, st.Bookmarks, 3, "the incremental streams' bookmarks are kept")
+	assert.Len(t, st.Bookmarks, 4, "the incremental streams' bookmarks are kept")
 }
 
 func TestActivateVersion(t *testing.T) {

@@ -294,12 +294,17 @@ func observe(log *tap.Logger, metrics bool) []dixa.Option {
 			log.RequestDebug(o)
 		}),
 		dixa.WithWaitObserver(log.PacingWait),
+		dixa.WithRetryObserver(func(r dixa.Retry) {
+			log.Warnf("%s %s: attempt %d failed: %v; retrying in %.1fs", r.Method, r.Path, r.Attempt, r.Err, r.Wait.Seconds())
+		}),
 	}
 }
 
 func newClient(cfg *config.Config, hc *http.Client, extra ...dixa.Option) (*dixa.Client, error) {
 	if hc == nil {
-		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64 // fan-outs keep many requests in flight
+		hc = &http.Client{Transport: t}
 	}
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -309,6 +314,7 @@ func newClient(cfg *config.Config, hc *http.Client, extra ...dixa.Option) (*dixa
 		dixa.WithHTTPClient(hc),
 		dixa.WithUserAgent(ua),
 		dixa.WithTimeout(cfg.RequestTimeout),
+		dixa.WithRetries(cfg.MaxRetries),
 		dixa.WithBaseURL(dixa.Exports, cfg.ExportsBaseURL),
 		dixa.WithBaseURL(dixa.API, cfg.APIBaseURL),
 	}

@@ -52,11 +52,19 @@ func probe(st tap.Stream, now time.Time) (dixa.Surface, string, url.Values) {
 		q.Set(st.BeforeParam, strconv.FormatInt(now.UnixMilli(), 10))
 		return dixa.Exports, st.Path, q
 	case tap.List:
-		q.Set("pageLimit", "1")
+		for st.Parent != "" {
+			st, _ = tap.StreamByName(st.Parent)
+		}
+		if st.Paged {
+			q.Set("pageLimit", "1")
+		}
+		if st.Each != nil {
+			q.Set(st.Each.Param, st.Each.Values[0])
+		}
 		return dixa.API, st.Path, q
-	case tap.Members:
-		parent, _ := tap.StreamByName(st.Parent)
-		return dixa.API, parent.Path, q
+	case tap.Analytics:
+		q.Set("pageLimit", "1")
+		return dixa.API, st.Catalog, q
 	}
 	activity, _ := tap.StreamByName("activity_logs")
 	q.Set(activity.AfterParam, now.Add(-time.Minute).Format("2006-01-02T15:04:05Z"))

@@ -50,6 +50,13 @@ type Config struct {
 	UserAgent string
 	// ActivityLogWindow is the activity log query window.
 	ActivityLogWindow time.Duration
+	// AnalyticsRecordTypes lists the analytics record types (ids of
+	// Dixa's catalogue) that analytics_records reads, trimmed, without
+	// duplicates, in the order given; nil means every type the catalogue
+	// lists.
+	AnalyticsRecordTypes []string
+	// AnalyticsWindow is the analytics records query window.
+	AnalyticsWindow time.Duration
 	// MaxParallelStreams is the number of streams synced at once.
 	MaxParallelStreams int
 	// EmitActivateVersion turns on ACTIVATE_VERSION messages for

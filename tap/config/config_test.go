@@ -54,8 +54,10 @@ func TestParseDefaults(t *testing.T) {
 		RequestTimeout:         300 * time.Second,
 		MaxRetries:             8,
 		ActivityLogWindow:      24 * time.Hour,
+		AnalyticsWindow:        7 * 24 * time.Hour,
 		MaxParallelStreams:     3,
 	}, cfg)
+	assert.Nil(t, cfg.AnalyticsRecordTypes, "unset means every type the catalogue lists")
 }
 
 func TestParseAllSet(t *testing.T) {
@@ -75,6 +77,8 @@ func TestParseAllSet(t *testing.T) {
 		"max_retries": 0,
 		"user_agent": "acme (+ops@example.com)",
 		"activity_log_window_days": 90,
+		"analytics_record_types": ["closed_conversations", "ratings"],
+		"analytics_window_days": 31,
 		"max_parallel_streams": 1,
 		"emit_activate_version_messages": true
 	}`))
@@ -94,6 +98,8 @@ func TestParseAllSet(t *testing.T) {
 		MaxRetries:             0,
 		UserAgent:              "acme (+ops@example.com)",
 		ActivityLogWindow:      90 * 24 * time.Hour,
+		AnalyticsRecordTypes:   []string{"closed_conversations", "ratings"},
+		AnalyticsWindow:        31 * 24 * time.Hour,
 		MaxParallelStreams:     1,
 		EmitActivateVersion:    true,
 	}, cfg)
@@ -129,6 +135,35 @@ func TestParseWindow(t *testing.T) {
 	}
 }
 
+func TestParseAnalyticsRecordTypes(t *testing.T) {
+	tests := []struct {
+		name  string
+		value string
+		want  []string
+	}{
+		{"JSON array", `["closed_conversations","ratings"]`, []string{"closed_conversations", "ratings"}},
+		{"one item", `["ratings"]`, []string{"ratings"}},
+		{"order kept", `["ratings","closed_conversations"]`, []string{"ratings", "closed_conversations"}},
+		{"items trimmed", `[" ratings ","\tclosed_conversations\n"]`, []string{"ratings", "closed_conversations"}},
+		{"duplicates dropped, first kept", `["ratings","closed_conversations","ratings"," closed_conversations"]`, []string{"ratings", "closed_conversations"}},
+		{"comma-separated string", `"closed_conversations,ratings"`, []string{"closed_conversations", "ratings"}},
+		{"comma-separated with spaces", `" closed_conversations , ratings "`, []string{"closed_conversations", "ratings"}},
+		{"single name string", `"ratings"`, []string{"ratings"}},
+		{"comma-separated duplicates", `"ratings,ratings,closed_conversations"`, []string{"ratings", "closed_conversations"}},
+		{"JSON array text in a string", `"[\"closed_conversations\", \"ratings\"]"`, []string{"closed_conversations", "ratings"}},
+		{"JSON array text with spaces around", `" [\"ratings\"] "`, []string{"ratings"}},
+		{"JSON array text, duplicates", `"[\"ratings\",\" ratings\"]"`, []string{"ratings"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, warns, err := Parse("cfg.json", []byte(withBase(`,"analytics_record_types":`+tt.value)))
+			require.NoError(t, err)
+			assert.Empty(t, warns)
+			assert.Equal(t, tt.want, cfg.AnalyticsRecordTypes)
+		})
+	}
+}
+
 func TestParseAccepted(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -141,6 +176,10 @@ func TestParseAccepted(t *testing.T) {
 		{"largest page_size", `,"page_size":1e5`, func(t *testing.T, c *Config) { assert.Equal(t, 100000, c.PageSize) }},
 		{"largest timeout", `,"request_timeout_seconds":3600`, func(t *testing.T, c *Config) { assert.Equal(t, time.Hour, c.RequestTimeout) }},
 		{"largest parallelism", `,"max_parallel_streams":16`, func(t *testing.T, c *Config) { assert.Equal(t, 16, c.MaxParallelStreams) }},
+		{"smallest analytics window", `,"analytics_window_days":1`, func(t *testing.T, c *Config) { assert.Equal(t, 24*time.Hour, c.AnalyticsWindow) }},
+		{"analytics window 31.0", `,"analytics_window_days":31.0`, func(t *testing.T, c *Config) { assert.Equal(t, 31*24*time.Hour, c.AnalyticsWindow) }},
+		{"null analytics window", `,"analytics_window_days":null`, func(t *testing.T, c *Config) { assert.Equal(t, 7*24*time.Hour, c.AnalyticsWindow) }},
+		{"null record types", `,"analytics_record_types":null`, func(t *testing.T, c *Config) { assert.Nil(t, c.AnalyticsRecordTypes) }},
 		{"slowest rates", `,"conversations_requests_per_minute":0.1,"messages_requests_per_minute":0.1,"api_requests_per_second":0.1`, func(t *testing.T, c *Config) {
 			assert.Equal(t, []float64{0.1, 0.1, 0.1}, []float64{c.ConversationsPerMinute, c.MessagesPerMinute, c.APIPerSecond})
 		}},
@@ -218,6 +257,33 @@ func TestParseErrors(t *testing.T) {
 		{"interval number", withBase(`,"interval":1`), `config cfg.json: interval: must be a string, got a number`},
 		{"url number", withBase(`,"api_base_url":1`), `config cfg.json: api_base_url: must be a string, got a number`},
 		{"user_agent bool", withBase(`,"user_agent":false`), `config cfg.json: user_agent: must be a string, got true/false`},
+		{"analytics_window_days string", withBase(`,"analytics_window_days":"7"`), `config cfg.json: analytics_window_days: must be a whole number, got the string "7" (write it without quotes)`},
+		{"analytics_window_days fraction", withBase(`,"analytics_window_days":1.5`), `config cfg.json: analytics_window_days: must be a whole number, got 1.5`},
+		{"record types number", withBase(`,"analytics_record_types":5`), `config cfg.json: analytics_record_types: must be a list of strings (a JSON array or one comma-separated string), got a number`},
+		{"record types huge number", withBase(`,"analytics_record_types":1e400`), `config cfg.json: analytics_record_types: must be a list of strings (a JSON array or one comma-separated string), got a number`},
+		{"record types bool", withBase(`,"analytics_record_types":true`), `config cfg.json: analytics_record_types: must be a list of strings (a JSON array or one comma-separated string), got true/false`},
+		{"record types object", withBase(`,"analytics_record_types":{"ratings":true}`), `config cfg.json: analytics_record_types: must be a list of strings (a JSON array or one comma-separated string), got an object`},
+		// analytics_record_types lists
+		{"record types empty array", withBase(`,"analytics_record_types":[]`), `config cfg.json: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists)`},
+		{"record types empty string", withBase(`,"analytics_record_types":""`), `config cfg.json: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists), got ""`},
+		{"record types blank string", withBase(`,"analytics_record_types":"  "`), `config cfg.json: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists), got "  "`},
+		{"record types empty JSON text", withBase(`,"analytics_record_types":"[]"`), `config cfg.json: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists), got "[]"`},
+		{"record types empty item", withBase(`,"analytics_record_types":["ratings",""]`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2)`},
+		{"record types blank item", withBase(`,"analytics_record_types":[" "]`), `config cfg.json: analytics_record_types: must not list an empty record type (item 1)`},
+		{"record types double comma", withBase(`,"analytics_record_types":"ratings,,closed_conversations"`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "ratings,,closed_conversations"`},
+		{"record types blank between commas", withBase(`,"analytics_record_types":"ratings, ,closed_conversations"`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "ratings, ,closed_conversations"`},
+		{"record types trailing comma", withBase(`,"analytics_record_types":"ratings,"`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "ratings,"`},
+		{"record types lone comma", withBase(`,"analytics_record_types":","`), `config cfg.json: analytics_record_types: must not list an empty record type (item 1), got ","`},
+		{"record types empty item in JSON text", withBase(`,"analytics_record_types":"[\"ratings\",\"\"]"`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "[\"ratings\",\"\"]"`},
+		{"record types number item", withBase(`,"analytics_record_types":["ratings",7]`), `config cfg.json: analytics_record_types: item 2 must be a string, got a number`},
+		{"record types null item", withBase(`,"analytics_record_types":[null]`), `config cfg.json: analytics_record_types: item 1 must be a string, got null`},
+		{"record types nested array", withBase(`,"analytics_record_types":[["ratings"]]`), `config cfg.json: analytics_record_types: item 1 must be a string, got an array`},
+		{"record types number in JSON text", withBase(`,"analytics_record_types":"[1]"`), `config cfg.json: analytics_record_types: item 1 must be a string, got a number`},
+		{"record types unquoted JSON text", withBase(`,"analytics_record_types":"[ratings]"`), `config cfg.json: analytics_record_types: is not a JSON array of strings (quote each name, as in ["ratings"], or give a comma-separated list), got "[ratings]"`},
+		{"record types JSON text with trailing data", withBase(`,"analytics_record_types":"[\"ratings\"],x"`), `config cfg.json: analytics_record_types: is not a JSON array of strings (quote each name, as in ["ratings"], or give a comma-separated list), got "[\"ratings\"],x"`},
+		{"record types newline", withBase(`,"analytics_record_types":["rat\nings"]`), `config cfg.json: analytics_record_types: must not contain line breaks or other control characters (item 1)`},
+		{"record types token shown redacted", withBase(`,"analytics_record_types":"` + tok + `,,x"`), `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "***,,x"`},
+		{"record types long value shortened", withBase(`,"analytics_record_types":"[` + strings.Repeat("a", 100) + `"`), `config cfg.json: analytics_record_types: is not a JSON array of strings (quote each name, as in ["ratings"], or give a comma-separated list), got "[` + strings.Repeat("a", 63) + `…"`},
 		// ranges
 		{"window_days 0", withBase(`,"window_days":0`), `config cfg.json: window_days: must be between 1 and 31, got 0`},
 		{"window_days 40", withBase(`,"window_days":40`), `config cfg.json: window_days: must be between 1 and 31, got 40`},
@@ -250,6 +316,10 @@ func TestParseErrors(t *testing.T) {
 		{"retries int32", withBase(`,"max_retries":2147483647`), `config cfg.json: max_retries: must be between 0 and 100, got 2147483647`},
 		{"activity 0", withBase(`,"activity_log_window_days":0`), `config cfg.json: activity_log_window_days: must be between 1 and 90, got 0`},
 		{"activity 91", withBase(`,"activity_log_window_days":91`), `config cfg.json: activity_log_window_days: must be between 1 and 90, got 91`},
+		{"analytics window 0", withBase(`,"analytics_window_days":0`), `config cfg.json: analytics_window_days: must be between 1 and 31, got 0`},
+		{"analytics window 32", withBase(`,"analytics_window_days":32`), `config cfg.json: analytics_window_days: must be between 1 and 31, got 32`},
+		{"analytics window -1", withBase(`,"analytics_window_days":-1`), `config cfg.json: analytics_window_days: must be between 1 and 31, got -1`},
+		{"analytics window huge", withBase(`,"analytics_window_days":1e400`), `config cfg.json: analytics_window_days: must be between 1 and 31, got 1e400`},
 		{"parallel 0", withBase(`,"max_parallel_streams":0`), `config cfg.json: max_parallel_streams: must be between 1 and 16, got 0`},
 		{"parallel 17", withBase(`,"max_parallel_streams":17`), `config cfg.json: max_parallel_streams: must be between 1 and 16, got 17`},
 		// enum
@@ -304,6 +374,12 @@ func TestParseFirstProblemInPropertyOrder(t *testing.T) {
 	_, _, err = Parse("cfg.json", []byte(withBase(`,"page_size":1e400,"max_retries":-1`)))
 	assert.EqualError(t, err, "config cfg.json: page_size: must be between 1 and 100000, got 1e400")
 	_, _, err = Parse("cfg.json", []byte(withBase(`,"page_size":1e400,"window_days":0`)))
+	assert.EqualError(t, err, "config cfg.json: window_days: must be between 1 and 31, got 0")
+	// A record type list that cannot be normalised counts at its place
+	// in property order too.
+	_, _, err = Parse("cfg.json", []byte(withBase(`,"analytics_record_types":"a,,b","max_parallel_streams":0`)))
+	assert.EqualError(t, err, `config cfg.json: analytics_record_types: must not list an empty record type (item 2), got "a,,b"`)
+	_, _, err = Parse("cfg.json", []byte(withBase(`,"analytics_record_types":"a,,b","window_days":0`)))
 	assert.EqualError(t, err, "config cfg.json: window_days: must be between 1 and 31, got 0")
 }
 

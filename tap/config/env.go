@@ -40,7 +40,8 @@ func applyEnv(merged map[string]any, origin map[string]string, getenv func(strin
 
 // castEnv converts an environment string to the JSON value the schema
 // expects: json.Number for integers and numbers, bool for booleans, the
-// raw string otherwise. problem is "" on success.
+// raw string otherwise (an array setting's string, a comma-separated list
+// or JSON text, is split by validate). problem is "" on success.
 func castEnv(typ, raw string) (v any, problem string) {
 	s := strings.TrimSpace(raw)
 	switch typ {

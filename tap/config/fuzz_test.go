@@ -21,6 +21,9 @@ func FuzzParse(f *testing.F) {
 		withBase(`,"exports_base_url":"http://[::1]:8080/","api_base_url":"https://` + tok + `.io/"`),
 		withBase(`,"start_date":"` + tok + `","foo":{"` + tok + `":[1]}`),
 		withBase(`,"page_size":1e999999999,"max_retries":-0.0`),
+		withBase(`,"analytics_record_types":" ratings,closed_conversations,ratings","analytics_window_days":31.0`),
+		withBase(`,"analytics_record_types":["` + tok + `"," ",7],"analytics_window_days":0`),
+		withBase(`,"analytics_record_types":"[\"ratings\",\"\"]"`),
 		`{"api_token":"` + tok + `","start_date":"2024-01-01","end_date":"2023-01-01"}`,
 		`{"start_date": "2021-08-01", "api_token": "abc123", "interval": "MONTH"}`,
 		`[` + tok + `]`,
@@ -90,6 +93,19 @@ func checkValid(t *testing.T, cfg *Config) {
 	if cfg.ActivityLogWindow < 24*time.Hour || cfg.ActivityLogWindow > 90*24*time.Hour {
 		t.Fatalf("activity window %v", cfg.ActivityLogWindow)
 	}
+	if cfg.AnalyticsWindow < 24*time.Hour || cfg.AnalyticsWindow > 31*24*time.Hour || cfg.AnalyticsWindow%(24*time.Hour) != 0 {
+		t.Fatalf("analytics window %v", cfg.AnalyticsWindow)
+	}
+	if cfg.AnalyticsRecordTypes != nil && len(cfg.AnalyticsRecordTypes) == 0 {
+		t.Fatalf("empty, not nil, record type list")
+	}
+	seen := map[string]bool{}
+	for _, id := range cfg.AnalyticsRecordTypes {
+		if id == "" || strings.TrimSpace(id) != id || strings.ContainsFunc(id, isControl) || seen[id] {
+			t.Fatalf("bad record types %q", cfg.AnalyticsRecordTypes)
+		}
+		seen[id] = true
+	}
 	if cfg.PageSize < 1 || cfg.MaxRetries < 0 || cfg.MaxParallelStreams < 1 || cfg.RequestTimeout < time.Second {
 		t.Fatalf("bad integers: %+v", cfg)
 	}
@@ -101,6 +117,7 @@ func checkValid(t *testing.T, cfg *Config) {
 		"request_timeout_seconds":           cfg.RequestTimeout.Seconds(),
 		"max_retries":                       float64(cfg.MaxRetries),
 		"activity_log_window_days":          cfg.ActivityLogWindow.Hours() / 24,
+		"analytics_window_days":             cfg.AnalyticsWindow.Hours() / 24,
 		"max_parallel_streams":              float64(cfg.MaxParallelStreams),
 	}
 	if cfg.Window%(24*time.Hour) == 0 {
@@ -148,6 +165,8 @@ var extremes = []string{
 	`9223372036854775807`, `9223372036854775808`, `18446744073709551616`, `1e19`, `31`, `31.0`, `31.5`, `90`, `100`,
 	`100.5`, `600`, `600.0000000001`, `3600`, `100000`, `100001`, `16`, `17`, `"NaN"`, `"Infinity"`, `"-Inf"`, `"1e-12"`,
 	`"5"`, `""`, `" "`, `true`, `false`, `null`, `[]`, `[1]`, `{}`, `{"a":1}`, `"DAY"`, `"https://x.io"`, `"2024-02-01"`,
+	`32`, `7`, `["ratings"]`, `["a","a"," a "]`, `[""]`, `[null]`, `[["a"]]`, `"a, b,a"`, `"a,,b"`, `","`, `"[\"a\"]"`,
+	`"[]"`, `"[a]"`, `"a\u0000b"`, `["a\nb"]`,
 }
 
 // FuzzSettingValues sets one setting, chosen by index, to a fuzzed JSON
@@ -159,7 +178,8 @@ func FuzzSettingValues(f *testing.F) {
 		for _, v := range extremes {
 			f.Add(uint8(i), v, false)
 		}
-		for _, v := range []string{"1e-12", "1e-300", "1e308", "-0", "NaN", "+Inf", "9223372036854775808", "0x10", "1_0", " 7 ", "0.1", "600"} {
+		for _, v := range []string{"1e-12", "1e-300", "1e308", "-0", "NaN", "+Inf", "9223372036854775808", "0x10", "1_0", " 7 ", "0.1", "600",
+			"31", "32", "ratings", " a , b ,a", "a,,b", ",", `["a","b"]`, `[""]`, "[a]", "[]", "a\nb"} {
 			f.Add(uint8(i), v, true)
 		}
 	}

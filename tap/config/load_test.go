@@ -108,6 +108,8 @@ func TestLoadEnv(t *testing.T) {
 		"TAP_DIXA_USER_AGENT":                        "ua/1",
 		"TAP_DIXA_START_DATE":                        "2024-01-01T00:00:00+00:00",
 		"TAP_DIXA_END_DATE":                          "2024-02-01 00:00:00",
+		"TAP_DIXA_ANALYTICS_RECORD_TYPES":            "ratings, closed_conversations",
+		"TAP_DIXA_ANALYTICS_WINDOW_DAYS":             "14",
 	})
 	for _, sources := range [][]string{{file, "ENV"}, {"ENV", file}} {
 		cfg, warns, err := Load(sources, env)
@@ -121,7 +123,37 @@ func TestLoadEnv(t *testing.T) {
 		assert.True(t, cfg.EmitActivateVersion)
 		assert.Equal(t, "ua/1", cfg.UserAgent)
 		assert.Equal(t, time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), cfg.EndDate)
+		assert.Equal(t, []string{"ratings", "closed_conversations"}, cfg.AnalyticsRecordTypes)
+		assert.Equal(t, 14*24*time.Hour, cfg.AnalyticsWindow)
 	}
+}
+
+func TestLoadEnvRecordTypes(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "a.json", `{"api_token":"`+tok+`","start_date":"2024-01-01","analytics_record_types":["queued_conversations"]}`)
+	for in, want := range map[string][]string{
+		"ratings":                      {"ratings"},
+		" ratings ":                    {"ratings"},
+		"ratings,closed_conversations": {"ratings", "closed_conversations"},
+		"ratings , closed_conversations,ratings ": {"ratings", "closed_conversations"},
+		// Meltano passes a kind: array setting as JSON text.
+		`["closed_conversations","ratings"]`:                {"closed_conversations", "ratings"},
+		`[ "ratings", "ratings", " closed_conversations" ]`: {"ratings", "closed_conversations"},
+		"[\"ratings\"]\n": {"ratings"},
+	} {
+		cfg, _, err := Load([]string{file, "ENV"}, envMap(map[string]string{"TAP_DIXA_ANALYTICS_RECORD_TYPES": in}))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, cfg.AnalyticsRecordTypes, in)
+	}
+	// An empty variable is unset: the file's value stays.
+	cfg, _, err := Load([]string{file, "ENV"}, envMap(map[string]string{"TAP_DIXA_ANALYTICS_RECORD_TYPES": ""}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"queued_conversations"}, cfg.AnalyticsRecordTypes)
+	// Neither file nor variable: every type of the catalogue.
+	cfg, _, err = Load([]string{"ENV"}, envMap(map[string]string{"TAP_DIXA_API_TOKEN": tok, "TAP_DIXA_START_DATE": "2024-01-01"}))
+	require.NoError(t, err)
+	assert.Nil(t, cfg.AnalyticsRecordTypes)
+	assert.Equal(t, 7*24*time.Hour, cfg.AnalyticsWindow)
 }
 
 func TestLoadEnvOnly(t *testing.T) {
@@ -168,6 +200,17 @@ func TestLoadEnvErrors(t *testing.T) {
 		{"url", "TAP_DIXA_API_BASE_URL", "http://dev.dixa.io", `config ENV: api_base_url: must use https (http is allowed only for loopback hosts)`},
 		{"blank token", "TAP_DIXA_API_TOKEN", "  ", `config ENV: api_token: must not be empty`},
 		{"token with newline", "TAP_DIXA_API_TOKEN", tok + "\n" + tok, `config ENV: api_token: must not contain line breaks or other control characters`},
+		{"analytics window word", "TAP_DIXA_ANALYTICS_WINDOW_DAYS", "week", `config ENV: analytics_window_days: TAP_DIXA_ANALYTICS_WINDOW_DAYS must be a whole number, got "week"`},
+		{"analytics window range", "TAP_DIXA_ANALYTICS_WINDOW_DAYS", "32", `config ENV: analytics_window_days: must be between 1 and 31, got 32`},
+		{"analytics window 0", "TAP_DIXA_ANALYTICS_WINDOW_DAYS", "0", `config ENV: analytics_window_days: must be between 1 and 31, got 0`},
+		{"record types blank", "TAP_DIXA_ANALYTICS_RECORD_TYPES", "  ", `config ENV: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists), got "  "`},
+		{"record types empty name", "TAP_DIXA_ANALYTICS_RECORD_TYPES", "ratings,,closed_conversations", `config ENV: analytics_record_types: must not list an empty record type (item 2), got "ratings,,closed_conversations"`},
+		{"record types trailing comma", "TAP_DIXA_ANALYTICS_RECORD_TYPES", "ratings, ", `config ENV: analytics_record_types: must not list an empty record type (item 2), got "ratings, "`},
+		{"record types empty JSON array", "TAP_DIXA_ANALYTICS_RECORD_TYPES", "[]", `config ENV: analytics_record_types: must name at least one record type (leave it unset to read every type the catalogue lists), got "[]"`},
+		{"record types empty JSON item", "TAP_DIXA_ANALYTICS_RECORD_TYPES", `["ratings",""]`, `config ENV: analytics_record_types: must not list an empty record type (item 2), got "[\"ratings\",\"\"]"`},
+		{"record types JSON number", "TAP_DIXA_ANALYTICS_RECORD_TYPES", `[7]`, `config ENV: analytics_record_types: item 1 must be a string, got a number`},
+		{"record types bad JSON", "TAP_DIXA_ANALYTICS_RECORD_TYPES", `[ratings]`, `config ENV: analytics_record_types: is not a JSON array of strings (quote each name, as in ["ratings"], or give a comma-separated list), got "[ratings]"`},
+		{"record types control character", "TAP_DIXA_ANALYTICS_RECORD_TYPES", "ratings,closed\x00", `config ENV: analytics_record_types: must not contain line breaks or other control characters (item 2)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,6 +236,8 @@ func TestLoadTrailingNewlineInToken(t *testing.T) {
 func TestEnvVar(t *testing.T) {
 	assert.Equal(t, "TAP_DIXA_API_TOKEN", EnvVar("api_token"))
 	assert.Equal(t, "TAP_DIXA_WINDOW_DAYS", EnvVar("window_days"))
+	assert.Equal(t, "TAP_DIXA_ANALYTICS_RECORD_TYPES", EnvVar("analytics_record_types"))
+	assert.Equal(t, "TAP_DIXA_ANALYTICS_WINDOW_DAYS", EnvVar("analytics_window_days"))
 }
 
 func TestLoadNilGetenvUsesProcessEnvironment(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -22,7 +23,9 @@ const schemaURL = "tap-dixa-config.schema.json"
 type Setting struct {
 	// Name is the config key, e.g. "api_token".
 	Name string
-	// Type is the JSON Schema type: "string", "integer", "number" or "boolean".
+	// Type is the JSON Schema type: "string", "integer", "number",
+	// "boolean" or "array" (of strings; a comma-separated string is
+	// accepted too).
 	Type string
 	// Description is one user-facing sentence.
 	Description string
@@ -254,13 +257,20 @@ func (cs *compiledSchema) leafProblem(e *jsonschema.ValidationError, orig map[st
 			}
 		}
 	}
-	key = strings.TrimPrefix(e.InstanceLocation, "/")
+	// An array item's location is /<key>/<index>.
+	key, item, _ := strings.Cut(strings.TrimPrefix(e.InstanceLocation, "/"), "/")
 	i, ok := cs.byName[key]
 	if !ok {
 		return "", oneLine(e.Message), math.MaxInt - 1
 	}
 	s := cs.settings[i]
 	v := orig[key]
+	if item != "" {
+		if n, err := strconv.Atoi(item); err == nil {
+			item = strconv.Itoa(n + 1) // counted from 1, as in the other messages
+		}
+		return key, "item " + item + ": " + oneLine(e.Message), i
+	}
 	switch kw {
 	case "type":
 		return key, typeProblem(s, v, show), i
@@ -278,6 +288,7 @@ func (cs *compiledSchema) leafProblem(e *jsonschema.ValidationError, orig map[st
 func typeProblem(s Setting, v any, show func(any) string) string {
 	want := map[string]string{
 		"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+		"array": "a list of strings (a JSON array or one comma-separated string)",
 	}[s.Type]
 	if want == "" {
 		want = s.Type

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,8 +16,8 @@ var designKeys = []string{
 	"api_token", "start_date", "end_date", "window_days", "interval", "page_size",
 	"exports_base_url", "api_base_url", "conversations_requests_per_minute",
 	"messages_requests_per_minute", "api_requests_per_second", "request_timeout_seconds",
-	"max_retries", "user_agent", "activity_log_window_days", "max_parallel_streams",
-	"emit_activate_version_messages",
+	"max_retries", "user_agent", "activity_log_window_days", "analytics_record_types",
+	"analytics_window_days", "max_parallel_streams", "emit_activate_version_messages",
 }
 
 func TestSchemaFile(t *testing.T) {
@@ -45,6 +46,10 @@ func TestSchemaFile(t *testing.T) {
 		assert.True(t, strings.HasSuffix(d, "."), "%s: description should be one sentence", name)
 		assert.Equal(t, 1, strings.Count(d, ". ")+1, "%s: one sentence", name)
 	}
+	types := props["analytics_record_types"].(map[string]any)
+	assert.Equal(t, "array", types["type"], "Meltano's kind: array")
+	assert.Equal(t, map[string]any{"type": "string", "minLength": 1.0}, types["items"])
+	assert.NotContains(t, types, "default", "the default, every type of the catalogue, is not a fixed value")
 	token := props["api_token"].(map[string]any)
 	assert.Equal(t, true, token["secret"])
 	assert.Equal(t, true, token["writeOnly"])
@@ -94,6 +99,15 @@ func TestSettings(t *testing.T) {
 	assert.Equal(t, 1, byName["activity_log_window_days"].Default)
 	assert.Contains(t, byName["activity_log_window_days"].Description, "one day by default")
 	assert.Equal(t, f(90), byName["activity_log_window_days"].Maximum)
+	assert.Equal(t, "array", byName["analytics_record_types"].Type)
+	assert.Nil(t, byName["analytics_record_types"].Default, "unset means every type the catalogue lists")
+	assert.False(t, byName["analytics_record_types"].Required)
+	assert.Contains(t, byName["analytics_record_types"].Description, "comma-separated")
+	assert.Contains(t, byName["analytics_record_types"].Description, "when unset it reads every type the catalogue lists")
+	assert.Equal(t, 7, byName["analytics_window_days"].Default)
+	assert.Equal(t, f(1), byName["analytics_window_days"].Minimum)
+	assert.Equal(t, f(31), byName["analytics_window_days"].Maximum)
+	assert.Contains(t, byName["analytics_window_days"].Description, "a resumed run reads at most one window again (7 days by default)")
 	assert.Equal(t, 3, byName["max_parallel_streams"].Default)
 	assert.Equal(t, false, byName["emit_activate_version_messages"].Default)
 	assert.Equal(t, "boolean", byName["emit_activate_version_messages"].Type)
@@ -118,6 +132,7 @@ func TestNumericBounds(t *testing.T) {
 		"request_timeout_seconds":           {1, 3600},
 		"max_retries":                       {0, 100},
 		"activity_log_window_days":          {1, 90},
+		"analytics_window_days":             {1, 31},
 		"max_parallel_streams":              {1, 16},
 	}
 	seen := 0
@@ -161,6 +176,7 @@ func TestBoundedWithoutSchema(t *testing.T) {
 		{"messages_requests_per_minute", math.NaN(), "config cfg.json: messages_requests_per_minute: must be between 0.1 and 100000, got NaN"},
 		{"max_retries", 1e9, "config cfg.json: max_retries: must be between 0 and 100, got 1e+09"},
 		{"window_days", 0, "config cfg.json: window_days: must be between 1 and 31, got 0"},
+		{"analytics_window_days", 32, "config cfg.json: analytics_window_days: must be between 1 and 31, got 32"},
 	} {
 		c := &checker{cs: cs, label: "cfg.json", orig: map[string]any{tc.key: tc.v}, vals: map[string]any{tc.key: tc.v}}
 		assert.EqualError(t, c.bounded(), tc.want, tc.key)
@@ -203,4 +219,21 @@ func TestIntervalEnumMatchesWhatIsAccepted(t *testing.T) {
 	}
 	_, _, err := Parse("c.json", []byte(`{"api_token":"t","start_date":"2024-01-01","interval":"fortnight"}`))
 	assert.Error(t, err)
+}
+
+// The validator normalises analytics_record_types before the schema sees
+// it, so the schema's item rules never fail in practice; if they did, the
+// problem would still name the setting and the item, counted from 1.
+func TestSchemaItemProblemNamesTheSetting(t *testing.T) {
+	cs, err := loadSchema()
+	require.NoError(t, err)
+	orig := map[string]any{"api_token": "t", "start_date": "2024-01-01", "analytics_record_types": []any{"a", 1.0}}
+	err = validateSchema(cs.schema, orig)
+	require.Error(t, err)
+	var ve *jsonschema.ValidationError
+	require.ErrorAs(t, err, &ve)
+	key, problem := cs.schemaProblem(ve, orig, func(v any) string { return describeType(v) })
+	assert.Equal(t, "analytics_record_types", key)
+	assert.True(t, strings.HasPrefix(problem, "item 2: "), problem)
+	assert.NotContains(t, problem, "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/url"
@@ -107,8 +108,9 @@ func (c *checker) fail(key, problem string) error {
 // check runs the schema, then the checks a schema cannot express, in the
 // schema's property order.
 func (c *checker) check(merged map[string]any) (*Config, error) {
-	// A number beyond float64 is reported here, since the schema library
-	// cannot take it; it only wins over schema problems of later keys.
+	// A number beyond float64, or a record type list that cannot be
+	// normalised, is reported here, since the schema library cannot take
+	// it; it only wins over schema problems of later keys.
 	var early error
 	earlyIdx := math.MaxInt
 	for i, s := range c.cs.settings {
@@ -131,6 +133,16 @@ func (c *checker) check(merged map[string]any) (*Config, error) {
 			if s.Name == "interval" {
 				v = strings.ToUpper(strings.TrimSpace(x))
 			}
+		}
+		if s.Name == "analytics_record_types" {
+			list, err := c.recordTypes(s.Name, v)
+			if err != nil {
+				if early == nil {
+					early, earlyIdx = err, i
+				}
+				continue
+			}
+			v = list
 		}
 		c.vals[s.Name] = v
 	}
@@ -229,13 +241,14 @@ func (c *checker) build() (*Config, error) {
 	if iv, ok := c.vals["interval"].(string); ok {
 		cfg.Window = intervals[iv]
 	}
-	var days, timeout, logDays int
+	var days, timeout, logDays, analyticsDays int
 	for _, it := range []struct {
 		key string
 		dst *int
 	}{
 		{"window_days", &days}, {"page_size", &cfg.PageSize}, {"request_timeout_seconds", &timeout},
-		{"max_retries", &cfg.MaxRetries}, {"activity_log_window_days", &logDays}, {"max_parallel_streams", &cfg.MaxParallelStreams},
+		{"max_retries", &cfg.MaxRetries}, {"activity_log_window_days", &logDays}, {"analytics_window_days", &analyticsDays},
+		{"max_parallel_streams", &cfg.MaxParallelStreams},
 	} {
 		if *it.dst, err = c.integer(it.key); err != nil {
 			return nil, err
@@ -246,6 +259,12 @@ func (c *checker) build() (*Config, error) {
 	}
 	cfg.RequestTimeout = time.Duration(timeout) * time.Second
 	cfg.ActivityLogWindow = time.Duration(logDays) * 24 * time.Hour
+	cfg.AnalyticsWindow = time.Duration(analyticsDays) * 24 * time.Hour
+	if list, ok := c.vals["analytics_record_types"].([]any); ok {
+		for _, id := range list {
+			cfg.AnalyticsRecordTypes = append(cfg.AnalyticsRecordTypes, id.(string))
+		}
+	}
 	if cfg.ExportsBaseURL, err = c.baseURL("exports_base_url"); err != nil {
 		return nil, err
 	}
@@ -263,6 +282,77 @@ func (c *checker) build() (*Config, error) {
 	}
 	cfg.EmitActivateVersion, _ = c.value("emit_activate_version_messages").(bool)
 	return cfg, nil
+}
+
+// recordTypes normalises analytics_record_types: a JSON array of strings,
+// or one string holding a comma-separated list (as TAP_DIXA_ variables
+// and some UIs give it) or the JSON text of an array (as Meltano passes
+// an array setting through the environment). Names are trimmed and
+// duplicates dropped, keeping the first; an empty name, or an empty list,
+// is an error. A value of another type is returned as it is, for the
+// schema to report.
+func (c *checker) recordTypes(key string, v any) (any, error) {
+	var items []any
+	got := "" // the string form, shown in messages
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case string:
+		got = ", got " + c.show(x)
+		s := strings.TrimSpace(x)
+		if strings.HasPrefix(s, "[") {
+			arr, ok := jsonArray(s)
+			if !ok {
+				return nil, c.fail(key, `is not a JSON array of strings (quote each name, as in ["ratings"], or give a comma-separated list)`+got)
+			}
+			items = arr
+			break
+		}
+		if s != "" {
+			for _, name := range strings.Split(s, ",") {
+				items = append(items, name)
+			}
+		}
+	default:
+		return v, nil
+	}
+	if len(items) == 0 {
+		return nil, c.fail(key, "must name at least one record type (leave it unset to read every type the catalogue lists)"+got)
+	}
+	out := make([]any, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		name, ok := it.(string)
+		if !ok {
+			return nil, c.fail(key, fmt.Sprintf("item %d must be a string, got %s", i+1, describeType(it)))
+		}
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			return nil, c.fail(key, fmt.Sprintf("must not list an empty record type (item %d)%s", i+1, got))
+		case strings.ContainsFunc(name, isControl):
+			return nil, c.fail(key, fmt.Sprintf("must not contain line breaks or other control characters (item %d)", i+1))
+		case seen[name]:
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+// jsonArray decodes s as exactly one JSON array.
+func jsonArray(s string) ([]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var arr []any
+	if err := dec.Decode(&arr); err != nil || arr == nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return arr, true
 }
 
 // value returns a key's normalised value, or its default.

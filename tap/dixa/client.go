@@ -6,6 +6,7 @@
 package dixa
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,8 @@ type Client struct {
 	timeout   time.Duration
 	observe   func(Observation)
 	onWait    func(Wait)
+	retries   int
+	onRetry   func(Retry)
 }
 
 // Observation describes one finished request, for metrics and logs.
@@ -160,6 +163,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		limits:    map[string]rate.Limit{},
 		pacers:    map[string]*pacer{},
 		timeout:   5 * time.Minute,
+		retries:   8,
 	}
 	if err := WithBaseURL(Exports, DefaultExportsBaseURL)(c); err != nil {
 		return nil, err
@@ -289,10 +293,15 @@ type Response struct {
 // A 429 slows the endpoint's pacing down (and the surface's, for the Dixa
 // API); each 200 brings it gradually back.
 func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Values) (*Response, error) {
+	return c.Do(ctx, s, http.MethodGet, path, query, nil)
+}
+
+// Do is Get with any method, sending body (JSON) when it is not nil.
+func (c *Client) Do(ctx context.Context, s Surface, method, path string, query url.Values, body []byte) (*Response, error) {
 	u := c.base[s].JoinPath(path)
 	u.RawQuery = query.Encode()
 	if err := c.refuse(nil, u); err != nil {
-		return nil, fmt.Errorf("GET %s: %w", c.redact(u.String()), err)
+		return nil, fmt.Errorf("%s %s: %w", method, c.redact(u.String()), err)
 	}
 	var pacers []*pacer // surface first, then path: the locking order
 	for _, p := range []*pacer{c.surface[s], c.pacers[path]} {
@@ -302,7 +311,7 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	var onWait func(time.Duration)
 	if c.onWait != nil {
-		onWait = func(d time.Duration) { c.onWait(Wait{Method: http.MethodGet, Path: path, Duration: d}) }
+		onWait = func(d time.Duration) { c.onWait(Wait{Method: method, Path: path, Duration: d}) }
 	}
 	paceBegan := time.Now()
 	if err := pace(ctx, onWait, pacers...); err != nil {
@@ -310,10 +319,17 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	waited := time.Since(paceBegan)
 	rctx, cancel := context.WithCancelCause(ctx)
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
+	var reqBody io.Reader
+	if body != nil {
+		reqBody = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(rctx, method, u.String(), reqBody)
 	if err != nil {
 		cancel(nil)
 		return nil, fmt.Errorf("dixa: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	switch s {
 	case Exports:
@@ -323,15 +339,15 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	body := newIdleBody(rctx, cancel, c.timeout) // armed until the headers arrive
+	idle := newIdleBody(rctx, cancel, c.timeout) // armed until the headers arrive
 	began := time.Now()
 	resp, err := c.http.Do(req)
-	body.disarm()
+	idle.disarm()
 	if resp != nil {
 		c.adapt(s, path, resp.StatusCode)
 	}
 	if c.observe != nil {
-		o := Observation{Method: http.MethodGet, URL: c.redact(u.String()), Path: path,
+		o := Observation{Method: method, URL: c.redact(u.String()), Path: path,
 			Duration: time.Since(began), Waited: waited, Err: err}
 		if resp != nil {
 			o.Status = resp.StatusCode
@@ -342,23 +358,23 @@ func (c *Client) Get(ctx context.Context, s Surface, path string, query url.Valu
 		c.observe(o)
 	}
 	if err != nil {
-		body.Close()
+		idle.Close()
 		if errors.Is(context.Cause(rctx), ErrStalled) {
-			return nil, fmt.Errorf("GET %s: no response within %s: %w", u, c.timeout, ErrStalled)
+			return nil, fmt.Errorf("%s %s: no response within %s: %w", method, u, c.timeout, ErrStalled)
 		}
 		var refused *RefusedError
 		if errors.As(err, &refused) {
-			return nil, fmt.Errorf("GET %s: %w", c.redact(u.String()), refused)
+			return nil, fmt.Errorf("%s %s: %w", method, c.redact(u.String()), refused)
 		}
 		return nil, c.redactErr(err)
 	}
-	body.body = resp.Body
+	idle.body = resp.Body
 	if resp.StatusCode != http.StatusOK {
 		err := c.errorFrom(resp)
-		body.Close()
+		idle.Close()
 		return nil, err
 	}
-	return &Response{Body: body, URL: u.String()}, nil
+	return &Response{Body: idle, URL: u.String()}, nil
 }
 
 // adapt slows the pacing down after a 429 and back up after a 200: the

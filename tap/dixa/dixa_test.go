@@ -331,7 +331,7 @@ func TestParsePage(t *testing.T) {
 		{``, "", 0, "response ended early"},
 		{" \n", "", 0, "response ended early"},
 	} {
-		p, err := c.parsePage(u, []byte(tc.body))
+		p, err := c.parsePage("GET", u, []byte(tc.body), false)
 		if tc.err != "" {
 			if assert.Error(t, err, tc.body) {
 				assert.Contains(t, err.Error(), tc.err, tc.body)
@@ -344,7 +344,7 @@ func TestParsePage(t *testing.T) {
 		assert.Equal(t, tc.key, p.PageKey)
 		assert.Len(t, p.Data, tc.n)
 	}
-	retry, _ := ShouldRetry(func() error { _, err := c.parsePage(u, []byte(`{"data":[`)); return err }())
+	retry, _ := ShouldRetry(func() error { _, err := c.parsePage("GET", u, []byte(`{"data":[`), false); return err }())
 	assert.True(t, retry, "a truncated page is retried")
 }
 
@@ -376,7 +376,7 @@ func TestParsePageRefusesWhatIsNotAPage(t *testing.T) {
 		{`{"data":[1,]`, `{"data":[1,]`},
 		{`{"x":"` + long + `"}`, `{"x":"` + strings.Repeat("é", 97) + "…"},
 	} {
-		p, err := c.parsePage(u, []byte(tc.body))
+		p, err := c.parsePage("GET", u, []byte(tc.body), false)
 		assert.Nil(t, p, tc.body)
 		var ub *UnexpectedBodyError
 		if !assert.ErrorAs(t, err, &ub, tc.body) {

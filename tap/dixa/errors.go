@@ -30,7 +30,11 @@ func (e *ErrorResponse) Error() string {
 	if msg == "" {
 		msg = http.StatusText(e.Response.StatusCode)
 	}
-	return fmt.Sprintf("GET %s: %d %s", e.URL, e.Response.StatusCode, msg)
+	method := http.MethodGet
+	if e.Response.Request != nil && e.Response.Request.Method != "" {
+		method = e.Response.Request.Method
+	}
+	return fmt.Sprintf("%s %s: %d %s", method, e.URL, e.Response.StatusCode, msg)
 }
 
 // AuthError is a 401 or 403: the token is wrong or may not read the endpoint.

@@ -7,44 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 )
 
-// Page is one page of a Dixa API list.
+// Page is one page of a Dixa API list, or the one answer of an endpoint
+// that answers an object.
 type Page struct {
-	// Data holds the page's items as raw JSON.
+	// Data holds the page's items as raw JSON; for an object answer
+	// (Request.Object), the object alone.
 	Data []json.RawMessage
 	// PageKey continues the list; "" on the last page.
 	PageKey string
 }
 
-// GetPage requests one page of a Dixa API list: path with query, plus
+// GetPage makes one attempt at one page of a Dixa API list: path with query, plus
 // pageKey when not empty. Dixa answers {"data":[...],"meta":{"next":URL}};
 // the next page's pageKey is read from meta.next, which may be an
 // absolute URL or a path.
 func (c *Client) GetPage(ctx context.Context, path string, query url.Values, pageKey string) (*Page, error) {
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
-	}
-	if pageKey != "" {
-		q.Set("pageKey", pageKey)
-	}
-	resp, err := c.Get(ctx, API, path, q)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", resp.URL, err)
-	}
-	return c.parsePage(resp.URL, body)
+	return c.fetch(ctx, Request{Path: path, Query: query, PageKey: pageKey})
 }
 
 // Shapes an answer is expected to have, as UnexpectedBodyError shows them.
 const (
 	pageShape   = `{"data":[...]}`
+	objectShape = `{"data":{...}}`
 	exportShape = `[...]`
 )
 
@@ -61,6 +49,8 @@ type UnexpectedBodyError struct {
 	// Expected is the shape expected, as shown in the error: "" means
 	// {"data":[...]}.
 	Expected string
+	// Method is the request's method; "" means GET.
+	Method string
 }
 
 func (e *UnexpectedBodyError) Error() string {
@@ -71,7 +61,11 @@ func (e *UnexpectedBodyError) Error() string {
 	if msg == "" {
 		msg = "empty body"
 	}
-	return fmt.Sprintf("GET %s: 200 but not %s: %s", e.URL, want, msg)
+	method := e.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	return fmt.Sprintf("%s %s: 200 but not %s: %s", method, e.URL, want, msg)
 }
 
 // UnexpectedBody returns the error for a 200 answer from the Exports API
@@ -83,14 +77,25 @@ func (c *Client) UnexpectedBody(rawURL string, body []byte) error {
 }
 
 func (c *Client) unexpected(rawURL string, body []byte, shape string) *UnexpectedBodyError {
+	return c.unexpectedBody(http.MethodGet, rawURL, body, shape)
+}
+
+func (c *Client) unexpectedBody(method, rawURL string, body []byte, shape string) *UnexpectedBodyError {
 	body = body[:min(len(body), maxErrorBody)]
-	return &UnexpectedBodyError{URL: c.redact(rawURL), Message: c.messageOf(body), Expected: shape}
+	return &UnexpectedBodyError{URL: c.redact(rawURL), Message: c.messageOf(body), Expected: shape, Method: method}
 }
 
 // parsePage reads a Dixa API list page answered at rawURL. Only a JSON object
-// whose "data" key holds a list is a page; any other body is an
-// *UnexpectedBodyError, except one that ends early (ErrTruncated).
-func (c *Client) parsePage(rawURL string, body []byte) (*Page, error) {
+// whose "data" key holds a list (with object, an object) is a page; any
+// other body is an *UnexpectedBodyError, except one that ends early
+// (ErrTruncated). The next page's pageKey is read from meta.next, as Dixa's
+// spec has it, or from a top-level "pageKey", as Dixa's analytics tooling
+// documents it.
+func (c *Client) parsePage(method, rawURL string, body []byte, object bool) (*Page, error) {
+	shape, open := pageShape, byte('[')
+	if object {
+		shape, open = objectShape, '{'
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrTruncated)
 	}
@@ -99,27 +104,34 @@ func (c *Client) parsePage(rawURL string, body []byte) (*Page, error) {
 		if endsEarly(body) {
 			return nil, fmt.Errorf("%w: %w", ErrTruncated, err)
 		}
-		return nil, c.unexpected(rawURL, body, pageShape)
+		return nil, c.unexpectedBody(method, rawURL, body, shape)
 	}
 	data, ok := env["data"]
-	if !ok || len(data) == 0 || data[0] != '[' { // env is nil for null
-		return nil, c.unexpected(rawURL, body, pageShape)
+	if !ok || len(data) == 0 || data[0] != open { // env is nil for null
+		return nil, c.unexpectedBody(method, rawURL, body, shape)
 	}
 	p := &Page{}
-	if err := json.Unmarshal(data, &p.Data); err != nil {
-		return nil, c.unexpected(rawURL, body, pageShape) // not reached: data is a valid list
+	if object {
+		p.Data = []json.RawMessage{data}
+	} else if err := json.Unmarshal(data, &p.Data); err != nil {
+		return nil, c.unexpectedBody(method, rawURL, body, shape) // not reached: data is a valid list
 	}
 	next, err := metaNext(env["meta"])
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", c.redact(rawURL), err)
+		return nil, fmt.Errorf("%s %s: %w", method, c.redact(rawURL), err)
 	}
 	if next != "" {
 		u, err := url.Parse(next)
 		if err != nil {
-			return nil, fmt.Errorf("GET %s: dixa: meta.next is not a URL: %.100q", c.redact(rawURL), c.redact(next))
+			return nil, fmt.Errorf("%s %s: dixa: meta.next is not a URL: %.100q", method, c.redact(rawURL), c.redact(next))
 		}
 		if p.PageKey = u.Query().Get("pageKey"); p.PageKey == "" {
-			return nil, fmt.Errorf("GET %s: dixa: meta.next has no pageKey: %.100q", c.redact(rawURL), c.redact(next))
+			return nil, fmt.Errorf("%s %s: dixa: meta.next has no pageKey: %.100q", method, c.redact(rawURL), c.redact(next))
+		}
+	}
+	if raw, ok := env["pageKey"]; ok && p.PageKey == "" && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &p.PageKey); err != nil {
+			return nil, fmt.Errorf("%s %s: dixa: pageKey is not a string", method, c.redact(rawURL))
 		}
 	}
 	return p, nil

@@ -94,7 +94,7 @@ func FuzzParsePage(f *testing.F) {
 	}
 	c := &Client{token: token}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := c.parsePage("https://dev.dixa.io/v1/x", body)
+		p, err := c.parsePage("GET", "https://dev.dixa.io/v1/x", body, false)
 		var top any
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()

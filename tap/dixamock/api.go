@@ -2,7 +2,8 @@ package dixamock
 
 // This file adds a fake of the Dixa API (dev.dixa.io), next to the Exports
 // API. Its data are generated in New with the rest (see api_data.go and
-// api_conv.go) and never change. All routes are GET:
+// api_conv.go) and never change. All routes are GET, but for POST
+// /v1/analytics/records:
 //
 //	/v1/conversations/activitylog?fromDatetime=..&toDatetime=..  paged
 //	/v1/agents, /v1/endusers                                      paged
@@ -10,6 +11,34 @@ package dixamock
 //	/v1/tags[?includeDeactivated=true]                            one page; active tags only by default
 //	/v1/teams/{id}/agents, /v1/queues/{id}/members                one page; 404 for unknown ids
 //	/v1/conversations/{csid}/ratings, .../{csid}/notes            one page; 404 for unknown csids
+//
+// the fan-out endpoints (api_fanout.go, api_messages.go, api_analytics.go;
+// stream in APIStats after the arrow):
+//
+//	/v1/conversations/{csid}/messages                   one page, oldest first; 404 for unknown csids -> conversation_messages
+//	/v1/analytics/records                               paged catalogue of record types     -> analytics_records
+//	POST /v1/analytics/records[?pageLimit=N&pageKey=K]  paged records of one type and period or csids
+//	                                                    (JSON body, re-sent for every page) -> analytics_records
+//	/v1/analytics/filter/{attribute}                    paged {"data":[{"value","label"}]}  -> analytics_records
+//
+// and the reference endpoints (api_reference.go, api_knowledge.go; stream
+// in APIStats after the arrow):
+//
+//	/v1/conversations/flows[?channel=C]                 one page; no channel: PstnPhone; other than the spec's 9: 400  -> flows
+//	/v1/contact-endpoints[?_type=EmailEndpoint|TelephonyEndpoint]  one page                 -> contact_endpoints
+//	/v1/business-hours/schedules                        {"data":{"schedules":[..]}}         -> business_hours
+//	/v1/business-hours/schedules/{id}/definition        {"data":{"schedule":{..}}}          -> business_hours
+//	/v1/organization                                    {"data":{..}}                       -> organization
+//	/v1/templates[?type=EmailAutoReply|QuickResponse]   paged; a pageKey keeps its type     -> templates
+//	/v1/webhooks                                        one page, with secretKey and headers -> webhooks
+//	/v1/knowledge/collections                           paged                               -> knowledge_collections
+//	/v1/knowledge/collections/{id}                      {"data":{..}}                       -> knowledge_collections
+//	/v1/knowledge/collections/{id}/catalog              {"data":{"categories":[..],"articles":[..]}} -> knowledge_categories
+//	/v1/knowledge/categories/{id}                       {"data":{..}}                       -> knowledge_categories
+//	/v1/knowledge/articles/{id}                         {"data":{..}}                       -> knowledge_articles
+//	/v1/endusers/{id}                                   {"data":{..end user, customAttributes}} -> end_user_custom_attributes
+//
+// whose unknown ids answer 404.
 //
 // Every request goes through, in this order: authentication (the raw token
 // or "Bearer <token>", else 401 {"message":"Unauthorized"}), the rate limit
@@ -31,7 +60,10 @@ package dixamock
 // continues that query, sent with fromDatetime and toDatetime they must name
 // the same instants (else 400). Its entries are those of the conversations
 // of New; conversations added by POST /_admin/add have no activity log,
-// ratings or notes (their /ratings and /notes answer 404).
+// ratings, notes, messages or analytics records (their /ratings, /notes
+// and /messages answer 404). [APIOptions].Latency delays every answer;
+// [APIOptions].AnalyticsPaging and AnalyticsRequireFilter shape POST
+// /v1/analytics/records (see api_analytics.go).
 //
 // The truth needs no authentication:
 //
@@ -41,10 +73,16 @@ package dixamock
 //	/_truth/queue_members                       [{"queue_id":..,"agentId":..}]
 //	/_truth/conversation_ratings                [{"conversation_id":..,"id":..,"ratingType":..}]
 //	/_truth/conversation_notes                  [{"id":..,"conversation_id":..}]
+//	/_truth/flows, contact_endpoints, business_hours, organization, templates, webhooks,
+//	  knowledge_collections, knowledge_categories, knowledge_articles  [{"id":..}]
+//	/_truth/end_user_custom_attributes          [{"end_user_id":..,"id":..}]
+//	/_truth/webhook_secrets                     [{"id":webhook,"field":"secretKey"|"headers.<name>","value":..}]
+//	/_truth/conversation_messages               [{"conversation_id":N,"id":".."}]
+//	/_truth/analytics_records[?after=MS&before=MS]  [{"record_id":type,"at":MS,"csid":N}] (primary timestamp in [after, before))
 //
 // and /_stats gains "api": {"requests":{..},"rate_limited":{..},
-// "forbidden":{..},"not_found":{..},"envelope":{..},"looped":{..},"ok":{..}}
-// keyed by stream name (see [APIStats]).
+// "forbidden":{..},"not_found":{..},"envelope":{..},"looped":{..},"ok":{..},
+// "max_in_flight":N} keyed by stream name (see [APIStats]).
 
 import (
 	"bytes"
@@ -140,9 +178,9 @@ type APIOptions struct {
 	// "Queue with id .." under /v1/teams and /v1/queues, "Not found"
 	// elsewhere). See [Server.NotFound].
 	NotFound []string
-	// NotFoundEvery, if positive, makes /v1/conversations/{id}/ratings and
-	// /notes answer the same 404 for every conversation whose id %
-	// NotFoundEvery == 0 (see [Server.ConversationNotFound]).
+	// NotFoundEvery, if positive, makes /v1/conversations/{id}/ratings,
+	// /notes and /messages answer the same 404 for every conversation
+	// whose id % NotFoundEvery == 0 (see [Server.ConversationNotFound]).
 	NotFoundEvery int
 	// PageKeys, if not empty, makes meta.next of the paged lists (activity
 	// log, agents, end users) loop: with PageKeysRepeat every page
@@ -152,6 +190,22 @@ type APIOptions struct {
 	// list has only one page of items) instead of the following empty page
 	// or none.
 	PageKeys string
+	// Latency, if positive, is how long every Dixa API request waits,
+	// once authenticated, before it is answered (a request whose client
+	// goes away meanwhile is not answered), so that tests can measure
+	// concurrent fan-out; [APIStats].MaxInFlight counts the overlap.
+	Latency time.Duration
+	// AnalyticsPaging is how POST /v1/analytics/records points to the next
+	// page: AnalyticsPagingMeta (default; "meta":{"next":URL with
+	// pageKey}, as the spec) or AnalyticsPagingPageKey (a top-level
+	// "pageKey":"K" and no meta, as Dixa's MCP docs say). The catalogue
+	// and the filter values always use meta.next.
+	AnalyticsPaging string
+	// AnalyticsRequireFilter makes POST /v1/analytics/records with a
+	// periodFilter and no filters answer 400 {"message":"At least one
+	// filter is required when using a period filter"}, as Dixa's MCP
+	// docs say.
+	AnalyticsRequireFilter bool
 }
 
 // Validate reports whether o is valid.
@@ -173,6 +227,10 @@ func (o APIOptions) Validate() error {
 		return errors.New("dixamock: NotFoundEvery must not be negative")
 	case o.PageKeys != "" && o.PageKeys != PageKeysRepeat && o.PageKeys != PageKeysCycle:
 		return fmt.Errorf("dixamock: PageKeys must be \"\", %q or %q, not %q", PageKeysRepeat, PageKeysCycle, o.PageKeys)
+	case o.Latency < 0:
+		return errors.New("dixamock: Latency must not be negative")
+	case o.AnalyticsPaging != "" && o.AnalyticsPaging != AnalyticsPagingMeta && o.AnalyticsPaging != AnalyticsPagingPageKey:
+		return fmt.Errorf("dixamock: AnalyticsPaging must be %q or %q, not %q", AnalyticsPagingMeta, AnalyticsPagingPageKey, o.AnalyticsPaging)
 	}
 	for _, l := range []struct {
 		name     string
@@ -204,6 +262,9 @@ func (o APIOptions) withDefaults() APIOptions {
 	if o.EnvelopeEvery == 0 {
 		o.EnvelopeEvery = 1
 	}
+	if o.AnalyticsPaging == "" {
+		o.AnalyticsPaging = AnalyticsPagingMeta
+	}
 	return o
 }
 
@@ -215,7 +276,8 @@ var apiStreams = append(append([]string{
 
 // APIStats counts the Dixa API requests per stream name (activity_logs,
 // agents, end_users, teams, team_members, queues, queue_members, tags,
-// custom_attributes, conversation_ratings, conversation_notes).
+// custom_attributes, conversation_ratings, conversation_notes, the
+// reference streams, conversation_messages, analytics_records).
 type APIStats struct {
 	// Requests counts every authenticated request to the stream's
 	// endpoint, whatever its outcome.
@@ -235,6 +297,10 @@ type APIStats struct {
 	Looped map[string]int64 `json:"looped"`
 	// OK counts the requests answered 200 by the endpoint.
 	OK map[string]int64 `json:"ok"`
+	// MaxInFlight is the largest number of authenticated Dixa API
+	// requests (of any stream) that were being served at the same time
+	// (see [APIOptions].Latency).
+	MaxInFlight int64 `json:"max_in_flight"`
 }
 
 // maps returns the counters of st, in a fixed order.
@@ -269,6 +335,7 @@ type apiState struct {
 	mu        sync.Mutex
 	stats     APIStats
 	envelopes int64 // requests counted for EnvelopeEvery
+	inFlight  int64 // authenticated requests being served now
 }
 
 // full returns the data, generating the lazy part on first use.
@@ -289,6 +356,7 @@ func (s *Server) APIStats() APIStats {
 			dst[i][k] = v
 		}
 	}
+	st.MaxInFlight = a.stats.MaxInFlight
 	return st
 }
 
@@ -353,6 +421,10 @@ func (s *Server) apiHandler(stream string, h http.HandlerFunc) http.HandlerFunc 
 			return
 		}
 		a.count(func(st *APIStats) { st.Requests[stream]++ })
+		defer a.enter()()
+		if !a.wait(r) {
+			return // the client went away
+		}
 		if s.opts.MinuteSeconds > 0 {
 			limit, window := apiLimit(a.opts.APIPerSecond, s.opts.MinuteSeconds)
 			if !s.limits.allow(s.opts.Token+"\x00dixa-api", limit, window, s.now()) {
@@ -444,7 +516,7 @@ func (s *Server) notFound(path string) bool {
 		return false
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(segs) != 4 || segs[0] != "v1" || segs[1] != "conversations" || (segs[3] != "ratings" && segs[3] != "notes") {
+	if len(segs) != 4 || segs[0] != "v1" || segs[1] != "conversations" || (segs[3] != "ratings" && segs[3] != "notes" && segs[3] != "messages") {
 		return false
 	}
 	id, err := strconv.ParseInt(segs[2], 10, 64)
@@ -472,8 +544,8 @@ func (s *Server) NotFound(path string) bool {
 }
 
 // ConversationNotFound reports whether [APIOptions].NotFoundEvery makes the
-// ratings and notes of the conversation id answer 404: id % NotFoundEvery
-// == 0.
+// ratings, notes and messages of the conversation id answer 404: id %
+// NotFoundEvery == 0.
 func (s *Server) ConversationNotFound(id int64) bool {
 	n := int64(s.api.opts.NotFoundEvery)
 	return n > 0 && id%n == 0

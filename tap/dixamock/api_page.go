@@ -14,11 +14,12 @@ import (
 // the query's filter, so a pageKey is refused with other parameters.
 type pagePos struct {
 	Stream string `json:"s"`
-	From   int64  `json:"f"` // activity log: fromDatetime, Unix ms rounded up
-	To     int64  `json:"t"` // activity log: toDatetime, Unix ms rounded up
-	Offset int    `json:"o"` // index of the page's first item
-	Page   int    `json:"p"` // index of the page in its query
-	Limit  int    `json:"l"` // page size
+	From   int64  `json:"f"`           // activity log: fromDatetime, Unix ms rounded up
+	To     int64  `json:"t"`           // activity log: toDatetime, Unix ms rounded up
+	Offset int    `json:"o"`           // index of the page's first item
+	Page   int    `json:"p"`           // index of the page in its query
+	Limit  int    `json:"l"`           // page size
+	Filter string `json:"x,omitempty"` // templates: the type filter; analytics: the list, or the body's fingerprint
 }
 
 // encode returns the pageKey of p.
@@ -97,6 +98,21 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, pos pagePos, 
 		}
 	}
 	_, _ = bw.WriteString(`],"meta":{`)
+	switch next, ok := s.nextPage(r, pos, n); {
+	case ok:
+		_, _ = bw.Write(appendString([]byte(`"next":`), s.nextURL(r, pos.Page, next.encode())))
+	case pos.Page%2 == 0:
+		_, _ = bw.WriteString(`"next":null`)
+	}
+	_, _ = bw.WriteString("}}\n")
+	_ = bw.Flush()
+}
+
+// nextPage returns the position of the page after the page at pos of a
+// list of n items, and whether there is one (see writePage), counting the
+// pages [APIOptions].PageKeys makes loop.
+func (s *Server) nextPage(r *http.Request, pos pagePos, n int) (pagePos, bool) {
+	end := min(n, pos.Offset+pos.Limit)
 	more := end < n || (end > pos.Offset && end-pos.Offset == pos.Limit)
 	next, loop := pos, false
 	switch mode := s.api.opts.PageKeys; {
@@ -110,17 +126,10 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, pos pagePos, 
 	case more:
 		next.Offset, next.Page = end, pos.Page+1
 	}
-	switch {
-	case more || loop:
-		if loop {
-			s.api.count(func(st *APIStats) { st.Looped[pos.Stream]++ })
-		}
-		_, _ = bw.Write(appendString([]byte(`"next":`), s.nextURL(r, pos.Page, next.encode())))
-	case pos.Page%2 == 0:
-		_, _ = bw.WriteString(`"next":null`)
+	if loop {
+		s.api.count(func(st *APIStats) { st.Looped[pos.Stream]++ })
 	}
-	_, _ = bw.WriteString("}}\n")
-	_ = bw.Flush()
+	return next, more || loop
 }
 
 // nextURL returns the URL of the request r with pageKey set to key,
@@ -203,6 +212,9 @@ func (s *Server) addAPITruth() {
 		s.truthHandler(s.api.full().actTr, false)(w, r)
 	}}
 	for _, stream := range apiStreams[1:] {
+		if _, ok := s.routes["/_truth/"+stream]; ok {
+			continue // the stream serves its own truth
+		}
 		s.routes["/_truth/"+stream] = route{http.MethodGet, nil, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(s.api.full().truth[stream])

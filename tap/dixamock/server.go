@@ -143,6 +143,9 @@ type Server struct {
 // route is one entry of the routing table: the extension point for more of
 // Dixa's surface (for instance the dev.dixa.io lists, which authenticate
 // with the raw token and page with {"data":[...],"meta":{"next":...}}).
+// method is one method, or several separated by commas ("GET,POST"), the
+// handler then telling them apart by r.Method; a GET route also serves
+// HEAD. Other methods are answered 405 with Allow.
 type route struct {
 	method  string
 	auth    func(s *Server, r *http.Request) bool // nil: no authentication
@@ -195,8 +198,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not found")
 		return
 	}
-	if r.Method != rt.method && (rt.method != http.MethodGet || r.Method != http.MethodHead) {
-		w.Header().Set("Allow", rt.method)
+	if !rt.allows(r.Method) {
+		w.Header().Set("Allow", strings.ReplaceAll(rt.method, ",", ", "))
 		writeError(w, http.StatusMethodNotAllowed, "Method not allowed")
 		return
 	}
@@ -205,6 +208,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt.handler(w, r)
+}
+
+// allows reports whether rt serves method (HEAD where it serves GET).
+func (rt route) allows(method string) bool {
+	for m := range strings.SplitSeq(rt.method, ",") {
+		if m == method || (m == http.MethodGet && method == http.MethodHead) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkRedirectTo validates [Options].RedirectTo.

@@ -68,6 +68,13 @@ func TestDixaExamplesFitSchemas(t *testing.T) {
 			assert.Empty(t, added, "%s: fields Dixa documents that the schema of %s lacks", file, ex.stream)
 		}
 	}
+	for _, ex := range moreExamples { // checked by TestDixaExamplesFitNewSchemas
+		files, err := filepath.Glob(filepath.Join("testdata", "dixa-examples", ex.glob))
+		require.NoError(t, err)
+		for _, file := range files {
+			seen[filepath.Base(file)] = true
+		}
+	}
 	all, err := os.ReadDir(filepath.Join("testdata", "dixa-examples"))
 	require.NoError(t, err)
 	for _, e := range all {
