@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/tap-dixa/tap-dixa/tap/cli.version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: all build test demo lint catalog bench fuzz clean
+.PHONY: all build test demo lint catalog bench bench-fanout fuzz clean
 
 all: build
 
@@ -38,6 +38,11 @@ bench: build
 	@mkdir -p bench/out
 	bash -o pipefail -c "$(GO) test -run='^$$' -bench=. -benchmem ./... | tee bench/out/go-bench.txt"
 	SIZES="$(SIZES)" NO_BUILD=1 GO="$(GO)" bash bench/compare.sh
+
+# Dixa API requests per second reached by a per-conversation fan-out when each answer takes
+# LATENCY (default 300ms), at the default api_requests_per_second and Dixa's real rate limit.
+bench-fanout: build
+	bash bench/fanout.sh bin/tap-dixa bin/dixa-mock
 
 # A short run of every fuzz target; new findings land in testdata/fuzz.
 fuzz:
