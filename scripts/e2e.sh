@@ -243,7 +243,7 @@ export TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA=$SCHEMA
 export TARGET_DUCKDB_ADD_METADATA_COLUMNS=true
 export TARGET_JSONL_DESTINATION_PATH=$out/jsonl
 export TARGET_JSONL_DO_TIMESTAMP_FILE=false
-# Every stream of the matrix: meltano.yml's select (the 11 default streams) and
+# Every stream of the matrix: meltano.yml's select (the 17 default streams) and
 # the two children, through Meltano's <PLUGIN>__SELECT extra.
 mapfile -t streams < <(check streams)
 TAP_DIXA__SELECT=$(printf '"%s.*",' "${streams[@]}")
@@ -279,15 +279,20 @@ q() {
 # loaded_keys TARGET STREAM OUT [WHERE]: the keys of the stream's table, tab-joined, one a line.
 loaded_keys() {
   local expr
-  expr=$(q "$1" "SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema[$1]}' AND table_name = '$2'" |
+  expr=$(q "$1" "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '${schema[$1]}' AND table_name = '$2'" |
     check key-expr "$2") || die "$1: no table ${schema[$1]}.$2 with its key columns"
   q "$1" "SELECT $expr FROM ${schema[$1]}.$2 ${4:-}" > "$3"
 }
-# truth_all: the mock's keys of every stream (activity_logs: the synced range).
+# truth_all: the mock's keys of every stream (activity_logs, analytics_records:
+# the synced range; analytics_records: (record_id, timestamp ms, csid) triples,
+# see check.py).
 truth_all() {
   local s bounds=()
   for s in "${streams[@]}"; do
-    [ "$s" = activity_logs ] && bounds=(after "$start_ms" before "$(check now-ms)") || bounds=()
+    case $s in
+      activity_logs | analytics_records) bounds=(after "$start_ms" before "$(check now-ms)") ;;
+      *) bounds=() ;;
+    esac
     check truth-keys "$url" "$s" "$tmp/truth-$s.keys" "${bounds[@]}" > /dev/null
   done
   check truth "$url" conversations "$tmp/truth-conversations.ids" > /dev/null

@@ -73,7 +73,7 @@ func (s *Sync) syncActivity(ctx context.Context, sel Selected, start, end time.T
 				if err := s.Out.WriteRecord(st.Name, buf, extracted, 0); err != nil {
 					return err
 				}
-				count.add(1)
+				count.inc()
 				n++
 			}
 			return nil

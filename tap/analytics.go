@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -136,7 +137,7 @@ func (s *Sync) syncAnalytics(ctx context.Context, sel Selected, end time.Time) e
 				return fmt.Errorf("%s: %s: window %s: %w", st.Name, rt.ID, w, err)
 			}
 			bookmarks[rt.ID] = w.End.UTC().Format(time.RFC3339Nano)
-			if err := s.checkpoint(st.Name, st.ReplicationKey, maps(bookmarks)); err != nil {
+			if err := s.checkpoint(st.Name, st.ReplicationKey, maps.Clone(bookmarks)); err != nil {
 				return err
 			}
 			s.Log.Infof("%s: %s: window %d of %d %s: %d records in %.1fs%s", st.Name, rt.ID, i+1, len(ws), w, n,
@@ -144,15 +145,6 @@ func (s *Sync) syncAnalytics(ctx context.Context, sel Selected, end time.Time) e
 		}
 	}
 	return nil
-}
-
-// maps copies a bookmark map, so that the state keeps its own.
-func maps(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // recordTypes reads the catalogue and returns the types to sync: those of
@@ -226,7 +218,7 @@ func (a *analytics) everything(ctx context.Context, why string) ([]filter, error
 		}
 	}
 	if attr == "" {
-		return nil, fmt.Errorf("Dixa requires a filter (%s) and the catalogue lists none for %s", why, a.rt.ID)
+		return nil, fmt.Errorf("the catalogue lists no filter for %s, and Dixa requires one (%s)", a.rt.ID, why)
 	}
 	items, err := a.collect(ctx, a.request(Stream{Paged: true}, "/v1/analytics/filter/"+url.PathEscape(attr), nil), nil)
 	if err != nil {
@@ -304,7 +296,7 @@ func (a *analytics) attempt(ctx context.Context, w Window) (int, error) {
 			if err := a.Out.WriteRecord(a.st.Name, buf, extracted, 0); err != nil {
 				return err
 			}
-			a.count.add(1)
+			a.count.inc()
 			n++
 		}
 		return nil
@@ -329,11 +321,11 @@ func recordKey(typ string, rec []byte) (time.Time, string, error) {
 	}
 	norm, err := record.NormalizeDateTime(r.Primary.Timestamp)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("a record's primaryTimestampField.timestamp %q %v", r.Primary.Timestamp, err)
+		return time.Time{}, "", fmt.Errorf("a record's primaryTimestampField.timestamp %q %w", r.Primary.Timestamp, err)
 	}
 	at, err := time.Parse(time.RFC3339Nano, norm)
 	if err != nil {
-		return time.Time{}, "", fmt.Errorf("a record's primaryTimestampField.timestamp %q: %v", r.Primary.Timestamp, err)
+		return time.Time{}, "", fmt.Errorf("a record's primaryTimestampField.timestamp %q: %w", r.Primary.Timestamp, err)
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	h := sha256.New()

@@ -84,10 +84,11 @@ func cloneValues(q url.Values) url.Values {
 // target is one request of a FULL_TABLE stream: the stream's path, filled
 // with a parent's id, or its query with one value of Each.
 type target struct {
-	path  string
-	query url.Values
-	id    json.RawMessage // the parent's id
-	each  string          // the value of Each
+	path   string
+	query  url.Values
+	id     json.RawMessage // the parent's id
+	each   string          // the value of Each
+	detail string          // what the id names, for a Detail request
 }
 
 // targets returns the requests that read a FULL_TABLE stream: one, or
@@ -148,7 +149,7 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 		if buf, err = proj.project(buf[:0], rec); err != nil {
 			return fmt.Errorf("%s: %w", st.Name, err)
 		}
-		count.add(1)
+		count.inc()
 		n++
 		return s.Out.WriteRecord(st.Name, buf, extracted, version)
 	}
@@ -193,9 +194,9 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 		return err
 	}
 	if st.Detail != nil {
-		d := Stream{Name: st.Name, Parent: st.Name, Object: st.Detail.Object}
+		d := Stream{Name: st.Name, Object: st.Detail.Object}
 		err := fanout(ctx, len(details), s.fanoutWidth(), func(ctx context.Context, i int) ([]found, error) {
-			tg := target{path: childPath(st.Detail.Path, details[i].rec), id: details[i].rec}
+			tg := target{path: childPath(st.Detail.Path, details[i].rec), id: details[i].rec, detail: st.Detail.Of}
 			recs, err := s.collect(ctx, s.request(d, tg.path, nil), st.Detail.Items)
 			if s.goesOn(d, tg, err) {
 				return nil, nil
@@ -257,7 +258,11 @@ func (s *Sync) goesOn(st Stream, tg target, err error) bool {
 		return false
 	}
 	if tg.id != nil {
-		return s.skipMissing(st, tg.id, err)
+		what := st.Parent
+		if tg.detail != "" {
+			what = tg.detail
+		}
+		return s.skipMissing(st, what, tg.id, err)
 	}
 	var er *dixa.ErrorResponse
 	if st.Each != nil && errors.As(err, &er) && er.Response.StatusCode == http.StatusBadRequest {

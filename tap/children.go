@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
@@ -46,7 +48,7 @@ func (s *Sync) syncChildren(ctx context.Context, children []*projector, ids [][]
 			}
 			return nil, nil
 		}
-		if s.skipMissing(st, j.id, err) {
+		if s.skipMissing(st, st.Parent, j.id, err) {
 			return nil, nil
 		}
 		if err != nil {
@@ -77,20 +79,23 @@ func (s *Sync) syncChildren(ctx context.Context, children []*projector, ids [][]
 // with the given id: a conversation it deleted or anonymised, a team
 // removed since the list was read. Such a parent is skipped for the stream
 // with a WARNING and counted, and the run goes on.
-func (s *Sync) skipMissing(st Stream, id []byte, err error) bool {
+func (s *Sync) skipMissing(st Stream, what string, id []byte, err error) bool {
 	var er *dixa.ErrorResponse
 	if !errors.As(err, &er) || er.Response.StatusCode != http.StatusNotFound {
 		return false
 	}
 	parent := strings.Trim(string(id), `"`)
-	s.Log.Warnf("%s: %s %s: %s; skipping it", st.Name, st.Parent, parent, er.Message)
+	s.Log.Warnf("%s: %s %s: %s; skipping it", st.Name, what, parent, er.Message)
 	s.Log.metric(metric{"counter", "skipped_parents", 1, map[string]any{"stream": st.Name, "http_status_code": http.StatusNotFound}})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.skipped == nil {
-		s.skipped = map[string][]string{}
+		s.skipped = map[string]map[string][]string{}
 	}
-	s.skipped[st.Name] = append(s.skipped[st.Name], parent)
+	if s.skipped[st.Name] == nil {
+		s.skipped[st.Name] = map[string][]string{}
+	}
+	s.skipped[st.Name][what] = append(s.skipped[st.Name][what], parent)
 	return true
 }
 
@@ -99,16 +104,16 @@ func (s *Sync) summarize() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range Streams {
-		ids := s.skipped[st.Name]
-		if len(ids) == 0 {
-			continue
+		byWhat := s.skipped[st.Name]
+		for _, what := range slices.Sorted(maps.Keys(byWhat)) {
+			ids := byWhat[what]
+			shown := ids[:min(len(ids), 20)]
+			more := ""
+			if len(ids) > len(shown) {
+				more = fmt.Sprintf(" and %d more", len(ids)-len(shown))
+			}
+			s.Log.Warnf("%s: skipped %d %s record(s) that Dixa answered 404 for: %s%s", st.Name, len(ids), what, strings.Join(shown, ", "), more)
 		}
-		shown := ids[:min(len(ids), 20)]
-		more := ""
-		if len(ids) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(ids)-len(shown))
-		}
-		s.Log.Warnf("%s: skipped %d %s record(s) that Dixa answered 404 for: %s%s", st.Name, len(ids), st.Parent, strings.Join(shown, ", "), more)
 	}
 }
 

@@ -261,7 +261,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			e.ids = append(e.ids, bytes.Clone(id))
 		}
 		p.written.add(h)
-		e.count.add(1)
+		e.count.inc()
 		n++
 	}
 	e.edge = next

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -202,8 +203,8 @@ func reshape(st Stream, rec []byte, added ...member) ([]byte, error) {
 	}
 	for _, m := range ms {
 		switch {
-		case contains(st.Drop, m.key):
-		case contains(st.Nulled, m.key):
+		case slices.Contains(st.Drop, m.key):
+		case slices.Contains(st.Nulled, m.key):
 			put(m, nulledMembers(m.value))
 		default:
 			put(m, m.value)
@@ -228,13 +229,4 @@ func nulledMembers(v json.RawMessage) []byte {
 		out = append(out, ":null"...)
 	}
 	return append(out, '}')
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -54,10 +54,11 @@ func newCounter(log *Logger, stream string) *counter {
 	return &counter{log: log, stream: stream, last: time.Now()}
 }
 
-func (c *counter) add(n int64) {
+// inc counts one record.
+func (c *counter) inc() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n += n
+	c.n++
 	if time.Since(c.last) >= metricInterval {
 		c.flushLocked()
 	}

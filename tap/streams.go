@@ -105,6 +105,8 @@ type Detail struct {
 	Path   string
 	Object bool
 	Items  []string
+	// Of names what an item is, for logs: "schedule".
+	Of string
 }
 
 // flowChannels are the channels whose flows Dixa lists: the spec's values
@@ -161,7 +163,7 @@ var Streams = []Stream{
 	{
 		Name: "business_hours", Kind: List, KeyProperties: []string{"id"}, Path: "/v1/business-hours/schedules",
 		Object: true, Items: []string{"schedules"},
-		Detail:            &Detail{Path: "/v1/business-hours/schedules/{id}/definition", Object: true, Items: []string{"schedule"}},
+		Detail:            &Detail{Path: "/v1/business-hours/schedules/{id}/definition", Object: true, Items: []string{"schedule"}, Of: "schedule"},
 		SelectedByDefault: true,
 	},
 	{Name: "organization", Kind: List, KeyProperties: []string{"id"}, Path: "/v1/organization", Object: true, SelectedByDefault: true},
@@ -196,7 +198,7 @@ var Streams = []Stream{
 	{
 		Name: "knowledge_articles", Kind: List, KeyProperties: []string{"id"}, Path: "/v1/knowledge/collections/{id}/catalog",
 		Object: true, Items: []string{"articles", "categories*.articles"}, Parent: "knowledge_collections",
-		Detail: &Detail{Path: "/v1/knowledge/articles/{id}", Object: true},
+		Detail: &Detail{Path: "/v1/knowledge/articles/{id}", Object: true, Of: "article"},
 	},
 	{
 		Name: "webhooks", Kind: List, KeyProperties: []string{"id"}, Path: "/v1/webhooks",

@@ -66,6 +66,7 @@ func TestStreamTable(t *testing.T) {
 			}
 			if st.Detail != nil {
 				assert.Contains(t, st.Detail.Path, "{id}")
+				assert.NotEmpty(t, st.Detail.Of, "a detail names what it is of")
 				assert.True(t, strings.HasPrefix(st.Detail.Path, "/v1/"))
 			}
 			for _, p := range append(slices.Clone(st.Items), detailItems(st)...) {

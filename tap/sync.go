@@ -46,7 +46,7 @@ type Sync struct {
 	mu          sync.Mutex // guards State and the maps below
 	failed      map[string]bool
 	failedOrder []string
-	skipped     map[string][]string // stream -> parent ids answered 404
+	skipped     map[string]map[string][]string // stream -> kind of parent -> ids answered 404
 }
 
 // checkpoint sets a stream's bookmark and writes the state. Every stream

@@ -22,10 +22,19 @@ on a mismatch it prints "FAIL: ..." on stderr and exits 1.
   check.py streams                                    every stream of the matrix, one a line
   check.py truth-keys URL STREAM OUT [after MS] [before MS]  key tuples (tab-joined) -> OUT
   check.py key-expr STREAM < COLUMNS                  SQL text of the key columns among a table's
+                                                      (lines: column name TAB data type)
   check.py same-keys STREAM TRUTH_KEYS LOADED_KEYS    one tab-joined key a line each
   check.py jsonl-keys DIR STREAM OUT                  key tuples of target-jsonl's file -> OUT
+
+analytics_records has no key in the mock's truth (the tap's "key" is a
+fingerprint of the record): its truth is the multiset of (record_id, primary
+timestamp in ms, the csid field's value), and what a target loaded is turned
+into the same triples (key-expr selects record_id, key, primary_timestamp and
+fields; same-keys checks (record_id, key) unique, then compares the triples).
 """
 
+import collections
+import datetime
 import json
 import os
 import socket
@@ -35,17 +44,26 @@ import urllib.request
 
 STREAMS = {"conversations": "updated_at", "messages": "created_at"}
 
-# The key of every stream the e2e loads (the 11 selected by default and the two
-# children), as the tap declares it and the mock's /_truth answers it.
+# The key of every stream the e2e loads (the 17 selected by default and the two
+# children conversation_ratings and conversation_notes), as the tap declares it
+# and the mock's /_truth answers it (analytics_records: see TRIPLE).
 KEYS = {
     "conversations": ["id"], "messages": ["id"], "activity_logs": ["id"],
     "agents": ["id"], "end_users": ["id"], "teams": ["id"],
     "team_members": ["team_id", "id"], "queues": ["id"],
     "queue_members": ["queue_id", "agentId"], "tags": ["id"],
     "custom_attributes": ["id"],
+    "flows": ["id"], "contact_endpoints": ["id"], "business_hours": ["id"],
+    "organization": ["id"], "templates": ["id"],
+    "analytics_records": ["record_id", "key"],
     "conversation_ratings": ["conversation_id", "id", "ratingType"],
     "conversation_notes": ["id"],
 }
+
+
+# Streams compared by other columns than their key: the truth's fields, and the
+# columns of a loaded row they are computed from (after the key columns).
+TRIPLE = {"analytics_records": {"truth": ["record_id", "at", "csid"], "loaded": ["primary_timestamp", "fields"]}}
 
 
 def fail(msg):
@@ -225,7 +243,9 @@ def norm(name):
     return name.replace("_", "").lower()
 
 
-def key_text(v):
+def key_text(v, nullable=False):
+    if v is None and nullable:
+        return "null"
     if v is None or isinstance(v, (bool, float, dict, list)):
         fail(f"key value {v!r} is not an integer or a string")
     return str(v)
@@ -241,18 +261,31 @@ def cmd_truth_keys(url, stream, out, *bounds):
         truth = json.loads(resp.read().decode("utf-8"), parse_int=str)
     with open(out, "w", encoding="utf-8") as f:
         for t in truth:
-            f.write("\t".join(key_text(t.get(k)) for k in KEYS[stream]) + "\n")
+            f.write("\t".join(key_text(t.get(k), nullable=stream in TRIPLE)
+                               for k in TRIPLE.get(stream, {}).get("truth", KEYS[stream])) + "\n")
     print(len(truth))
 
 
 def cmd_key_expr(stream):
-    cols = {norm(c.strip()): c.strip() for c in sys.stdin if c.strip()}
+    # Lines "column<TAB>data type" from information_schema.columns.
+    rows = [line.rstrip("\n").split("\t") + [""] for line in sys.stdin if line.strip()]
+    cols = {norm(r[0].strip()): r[0].strip() for r in rows}
+    types = {norm(r[0].strip()): r[1].strip() for r in rows}
     parts = []
     for k in KEYS[stream]:
         c = cols.get(norm(k))
         if c is None:
             fail(f"{stream}: no column for the key {k!r} (columns: {sorted(cols.values())})")
         parts.append('CAST("' + c + '" AS VARCHAR)')
+    for c in TRIPLE.get(stream, {}).get("loaded", []):
+        if norm(c) not in cols:
+            fail(f"{stream}: no column {c!r} (columns: {sorted(cols.values())})")
+        col = '"' + cols[norm(c)] + '"'
+        # A PostgreSQL array (MeltanoLabs' target-postgres makes a JSON Schema
+        # array a jsonb[]) or a DuckDB list: as JSON text, not the array literal.
+        if types[norm(c)].upper() == "ARRAY" or types[norm(c)].endswith("[]"):
+            col = f"to_json({col})"
+        parts.append(f"COALESCE(CAST({col} AS VARCHAR), '')")
     print(" || chr(9) || ".join(parts))
 
 
@@ -261,16 +294,55 @@ def read_keys(path):
         return [line.rstrip("\n") for line in f if line.strip()]
 
 
+def ms_of(text):
+    """Unix ms of a loaded timestamp as a target spells it ("2024-01-01
+    10:23:01.293+00", "...T10:23:01.293Z", naive = UTC)."""
+    try:
+        t = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"timestamp {text!r} is not ISO 8601")
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=datetime.timezone.utc)
+    return (t - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) // datetime.timedelta(milliseconds=1)
+
+
+def csid_of(fields):
+    """The csid field's value in an analytics record's fields (a list, or its
+    JSON text as a target gives it back), "null" without one."""
+    if isinstance(fields, str):
+        fields = json.loads(fields) if fields.strip() else None
+    for f in fields or []:
+        if isinstance(f, dict) and f.get("name") == "csid":
+            return key_text((f.get("field") or {}).get("value"), nullable=True)
+    return "null"
+
+
+def triple(stream, record_id, ts, fields):
+    """An analytics record as its truth: record_id, primary timestamp ms, csid."""
+    return f"{record_id}\t{ms_of(ts)}\t{csid_of(fields)}"
+
+
 def cmd_same_keys(stream, truth_path, loaded_path):
     truth, loaded = read_keys(truth_path), read_keys(loaded_path)
-    dups = len(loaded) - len(set(loaded))
-    missing = sorted(set(truth) - set(loaded))
-    extra = sorted(set(loaded) - set(truth))
     if not truth:
         fail(f"{stream}: the mock's truth is empty")
-    if dups or missing or extra or len(loaded) != len(truth):
-        fail(f"{stream}: loaded {len(loaded)} rows for {len(truth)} keys; "
-             f"{dups} duplicates, missing {missing[:3]} ({len(missing)}), unexpected {extra[:3]} ({len(extra)})")
+    if stream in TRIPLE:
+        # Rows: the key columns, then the loaded columns the truth is made of.
+        nk = len(KEYS[stream])
+        rows = [line.split("\t", nk + 1) for line in loaded]
+        if any(len(r) != nk + 2 for r in rows):
+            fail(f"{stream}: a loaded row lacks columns: {next(r for r in rows if len(r) != nk + 2)}")
+        keys = collections.Counter(tuple(r[:nk]) for r in rows)
+        dups = sum(n - 1 for n in keys.values())
+        if dups:
+            fail(f"{stream}: {dups} rows with the same key {KEYS[stream]}, e.g. {[k for k, n in keys.items() if n > 1][:3]}")
+        loaded = [triple(stream, r[0], r[nk], r[nk + 1]) for r in rows]
+    # Multisets: a key loaded twice is an extra row (the truth's keys are unique).
+    t, got = collections.Counter(truth), collections.Counter(loaded)
+    missing, extra = sorted((t - got).elements()), sorted((got - t).elements())
+    if missing or extra:
+        fail(f"{stream}: loaded {len(loaded)} rows for {len(truth)} in the truth; "
+             f"missing {missing[:3]} ({len(missing)}), unexpected or duplicate {extra[:3]} ({len(extra)})")
     print(len(loaded))
 
 
@@ -281,7 +353,11 @@ def cmd_jsonl_keys(directory, stream, out):
     with open(path, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as o:
         for line in f:
             rec = json.loads(line)
-            o.write("\t".join(key_text(rec.get(k)) for k in KEYS[stream]) + "\n")
+            cols = [key_text(rec.get(k)) for k in KEYS[stream]]
+            # The columns a triple is made of, as a database would give them back.
+            cols += [v if isinstance(v, str) else json.dumps(v) for v in
+                     (rec.get(c) for c in TRIPLE.get(stream, {}).get("loaded", []))]
+            o.write("\t".join(cols) + "\n")
 
 
 def main():

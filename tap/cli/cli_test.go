@@ -320,7 +320,7 @@ func TestAbout(t *testing.T) {
 	assert.Equal(t, []any{"HOUR", "DAY", "WEEK", "MONTH"}, about.Settings.Properties["interval"]["enum"])
 	assert.Contains(t, about.Settings.Properties["interval"]["description"], "case-insensitive")
 	assert.Equal(t, true, about.Settings.Properties["api_token"]["secret"])
-	assert.Len(t, about.Settings.Properties, 17)
+	assert.Len(t, about.Settings.Properties, 19)
 
 	text := runTap(t, t.Context(), nil, "--about")
 	assert.Contains(t, text.stdout, "Name: tap-dixa")

@@ -232,7 +232,7 @@ func TestSchemaItemProblemNamesTheSetting(t *testing.T) {
 	require.Error(t, err)
 	var ve *jsonschema.ValidationError
 	require.ErrorAs(t, err, &ve)
-	key, problem := cs.schemaProblem(ve, orig, func(v any) string { return describeType(v) })
+	key, problem := cs.schemaProblem(ve, orig, describeType)
 	assert.Equal(t, "analytics_record_types", key)
 	assert.True(t, strings.HasPrefix(problem, "item 2: "), problem)
 	assert.NotContains(t, problem, "\n")

@@ -622,7 +622,7 @@ func (f *fanout) buildAnalytics() *analyticsData {
 			b.add("csid", longF(c.ID))
 			b.add("current_channel", stringF(ch[0], ch[1]), ch)
 			queue(b)
-			who := cf.author(rng, c, m, cf.agentOf(rng, c))
+			who := cf.author(c, m, cf.agentOf(rng, c))
 			agent(b, &who)
 			b.add("conversation_created", timestampF("created_at", c.CreatedAt))
 			secs := float64(m.CreatedAt-c.CreatedAt) / 1000

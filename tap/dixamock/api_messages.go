@@ -112,7 +112,7 @@ func (f *fanout) convMessages(cf *convFacts, c *convFact) []apiMessage {
 	var out []apiMessage
 	for _, m := range c.msgs {
 		rng := f.rngFor(m.ID)
-		author := cf.author(rng, c, m, agent)
+		author := cf.author(c, m, agent)
 		var attrs obj
 		switch c.Channel {
 		case "email":
@@ -176,7 +176,7 @@ func (cf *convFacts) agentOf(rng *rand.Rand, c *convFact) string {
 
 // author returns the authorId of m: the requester for an inbound message,
 // else the agent its author's e-mail names, else agent.
-func (cf *convFacts) author(rng *rand.Rand, c *convFact, m xMessage, agent string) string {
+func (cf *convFacts) author(c *convFact, m xMessage, agent string) string {
 	if m.Direction == "inbound" {
 		return c.RequesterID
 	}
