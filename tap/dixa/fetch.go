@@ -60,7 +60,7 @@ func WithRetryObserver(fn func(Retry)) Option {
 func (c *Client) Fetch(ctx context.Context, r Request) (*Page, error) {
 	pacing := time.Second
 	if rl := c.surfRate[API]; rl > 0 {
-		pacing = interval(rl)
+		pacing = PacedInterval(rl)
 	}
 	for failures := 1; ; failures++ {
 		p, err := c.fetch(ctx, r)
