@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -88,12 +89,12 @@ func (e *BookmarkError) Error() string {
 	return fmt.Sprintf("bookmarks.%s.%s: %s", e.Stream, e.Key, e.Problem)
 }
 
-// Run syncs the streams one after another. After each completed window
-// or page it writes a STATE whose bookmark never passes records it has not
-// written. A stream the token may not read (401/403) fails alone: the
-// others go on, and Run returns a *StreamsFailedError at the end. Any
-// other error stops the run; the last STATE written is the safe point to
-// resume from.
+// Run syncs the streams in lanes (see runLanes). After each completed
+// window or page it writes a STATE whose bookmark never passes records it
+// has not written. A stream the token may not read (401/403), or whose
+// endpoint is not there (404), fails alone: the others go on, and Run
+// returns a *StreamsFailedError at the end. Any other error stops the run;
+// the last STATE written is the safe point to resume from.
 func (s *Sync) Run(ctx context.Context, streams []Selected) error {
 	end := s.Config.EndDate
 	if end.IsZero() {
@@ -209,8 +210,7 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 					}
 					return s.syncList(ctx, sel)
 				})
-				var auth *dixa.AuthError
-				if errors.As(err, &auth) && ctx.Err() == nil {
+				if failsAlone(err) && ctx.Err() == nil {
 					s.fail(sel.Stream.Name, err)
 					continue
 				}
@@ -222,6 +222,16 @@ func (s *Sync) runLanes(ctx context.Context, main []Selected, starts []time.Time
 		})
 	}
 	return g.Wait()
+}
+
+// failsAlone reports whether err ends only the stream it came from: a
+// 401/403 (the token may not read the endpoint) or a 404 that no parent
+// explains (the endpoint is not there for this organisation). Any other
+// error stops the run.
+func failsAlone(err error) bool {
+	var auth *dixa.AuthError
+	var er *dixa.ErrorResponse
+	return errors.As(err, &auth) || errors.As(err, &er) && er.Response.StatusCode == http.StatusNotFound
 }
 
 // recovered runs fn and turns a panic in it into an error carrying the

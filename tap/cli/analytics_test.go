@@ -178,3 +178,22 @@ func getJSON(t *testing.T, url string, v any) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, url)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
 }
+
+// An endpoint this organisation does not have (404 for the list itself,
+// not for one parent) fails its stream alone: the others complete, their
+// STATE is kept, and the run exits 1 naming it.
+func TestMissingEndpointFailsAlone(t *testing.T) {
+	_, url := startMock(t, dixamock.Options{Seed: 25, Conversations: 20,
+		APIOptions: dixamock.APIOptions{NotFound: []string{"/v1/business-hours", "/v1/analytics"}}})
+	streams := []string{"conversations", "business_hours", "analytics_records", "organization", "flows"}
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", baseConfig(url)), "--catalog", catalogFor(t, streams...))
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "2 stream(s) failed: business_hours, analytics_records")
+	assert.Contains(t, r.stderr, "ERROR business_hours: stream failed, the others go on: GET")
+	o := singertest.Check(t, []byte(r.stdout))
+	for _, stream := range []string{"conversations", "organization", "flows"} {
+		assert.Len(t, emittedKeys(o, stream), len(truthKeys(t, url, stream)), stream)
+	}
+	assert.Empty(t, o.Records["business_hours"])
+	assert.Contains(t, string(o.LastState()), `"conversations":{"updated_at":`)
+}
