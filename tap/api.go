@@ -161,15 +161,7 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	var details []found // items whose Detail is the record
 	seen := map[string]bool{}
 	err = fanout(ctx, len(targets), s.fanoutWidth(), func(ctx context.Context, i int) ([]found, error) {
-		tg := targets[i]
-		recs, err := s.collect(ctx, s.request(st, tg.path, tg.query), st.Items)
-		if s.goesOn(st, tg, err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, s.targetError(st, tg, err)
-		}
-		return recs, nil
+		return s.fetchTarget(ctx, st, targets[i], st.Items)
 	}, func(i int, recs []found) error {
 		tg := targets[i]
 		for _, r := range recs {
@@ -197,14 +189,7 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 		d := Stream{Name: st.Name, Object: st.Detail.Object}
 		err := fanout(ctx, len(details), s.fanoutWidth(), func(ctx context.Context, i int) ([]found, error) {
 			tg := target{path: childPath(st.Detail.Path, details[i].rec), id: details[i].rec, detail: st.Detail.Of}
-			recs, err := s.collect(ctx, s.request(d, tg.path, nil), st.Detail.Items)
-			if s.goesOn(d, tg, err) {
-				return nil, nil
-			}
-			if err != nil {
-				return nil, s.targetError(d, tg, err)
-			}
-			return recs, nil
+			return s.fetchTarget(ctx, d, tg, st.Detail.Items)
 		}, func(_ int, recs []found) error {
 			for _, r := range recs {
 				if err := write(r.rec); err != nil {
@@ -227,6 +212,19 @@ func (s *Sync) syncList(ctx context.Context, sel Selected) error {
 	}
 	s.Log.Infof("%s: %d records in %.1fs", st.Name, n, time.Since(began).Seconds())
 	return nil
+}
+
+// fetchTarget returns the items at paths of every page of one target: none
+// if its failure is one the stream goes on after (see goesOn).
+func (s *Sync) fetchTarget(ctx context.Context, st Stream, tg target, paths []string) ([]found, error) {
+	recs, err := s.collect(ctx, s.request(st, tg.path, tg.query), paths)
+	if s.goesOn(st, tg, err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.targetError(st, tg, err)
+	}
+	return recs, nil
 }
 
 // added returns the fields a target's item gains: the parent's id as
