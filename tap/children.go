@@ -43,9 +43,7 @@ func (s *Sync) syncChildren(ctx context.Context, children []*projector, ids [][]
 		})
 		var auth *dixa.AuthError
 		if errors.As(err, &auth) {
-			if !s.hasFailed(st.Name) {
-				s.fail(st.Name, err)
-			}
+			s.fail(st.Name, err) // once, however many requests failed alike
 			return nil, nil
 		}
 		if s.skipMissing(st, st.Parent, j.id, err) {
