@@ -211,14 +211,63 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	next := map[string]int64{}
 	head := &headReader{r: resp.Body}
 	dec := jsonarray.NewDecoder(head)
+	a := newAhead(dec)
+	defer func() {
+		resp.Body.Close() // ends a read the decoder waits on
+		a.stop()
+	}()
 	var buf []byte
-	n := 0
-	for i := 0; ; i++ {
-		raw, err := dec.Next()
-		if errors.Is(err, io.EOF) {
+	n, base := 0, 0 // base: the index of the batch's first record
+	for {
+		b := a.next()
+		err := b.records(func(j int, raw []byte) error {
+			i := base + j
+			// project writes a grown SCHEMA now, before this record (or any
+			// later one) is written, even if a failed attempt already wrote
+			// this one: records are skipped below, SCHEMAs never.
+			var err error
+			if buf, err = e.proj.project(buf[:0], raw); err != nil {
+				return fmt.Errorf("record %d: %w", i, err)
+			}
+			id, rv := e.proj.Captured(0), e.proj.Captured(1)
+			if id == nil || string(id) == "null" {
+				return fmt.Errorf("record %d has no %q", i, e.st.KeyProperties[0])
+			}
+			at, err := strconv.ParseInt(string(rv), 10, 64)
+			if err != nil {
+				return fmt.Errorf("record %d: %q is not an integer timestamp", i, e.st.ReplicationKey)
+			}
+			if v, ok := e.edge[string(id)]; ok && v == at {
+				return nil // written by the previous window
+			}
+			if at >= edgeFrom {
+				next[string(id)] = at
+			}
+			h := e.hash(id, rv)
+			if p.written.has(h) {
+				return nil // written by a failed attempt
+			}
+			if !e.silent {
+				if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
+					return err
+				}
+			}
+			if e.wantIDs {
+				e.ids = append(e.ids, bytes.Clone(id))
+			}
+			p.written.add(h)
+			e.count.inc()
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		base += len(b.ends)
+		if errors.Is(b.err, io.EOF) {
 			break
 		}
-		if err != nil {
+		if err := b.err; err != nil {
 			switch {
 			case errors.Is(err, jsonarray.ErrEmpty):
 				err = fmt.Errorf("%w: empty body", dixa.ErrTruncated)
@@ -228,41 +277,6 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			}
 			return n, err
 		}
-		// project writes a grown SCHEMA now, before this record (or any
-		// later one) is written, even if a failed attempt already wrote
-		// this one: records are skipped below, SCHEMAs never.
-		if buf, err = e.proj.project(buf[:0], raw); err != nil {
-			return n, fmt.Errorf("record %d: %w", i, err)
-		}
-		id, rv := e.proj.Captured(0), e.proj.Captured(1)
-		if id == nil || string(id) == "null" {
-			return n, fmt.Errorf("record %d has no %q", i, e.st.KeyProperties[0])
-		}
-		at, err := strconv.ParseInt(string(rv), 10, 64)
-		if err != nil {
-			return n, fmt.Errorf("record %d: %q is not an integer timestamp", i, e.st.ReplicationKey)
-		}
-		if v, ok := e.edge[string(id)]; ok && v == at {
-			continue // written by the previous window
-		}
-		if at >= edgeFrom {
-			next[string(id)] = at
-		}
-		h := e.hash(id, rv)
-		if p.written.has(h) {
-			continue // written by a failed attempt
-		}
-		if !e.silent {
-			if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
-				return n, err
-			}
-		}
-		if e.wantIDs {
-			e.ids = append(e.ids, bytes.Clone(id))
-		}
-		p.written.add(h)
-		e.count.inc()
-		n++
 	}
 	e.edge = next
 	return n, nil

@@ -103,7 +103,7 @@ func (e *TruncatedError) Error() string {
 func (e *TruncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
 
 const (
-	defaultBufSize = 64 << 10
+	defaultBufSize = 1 << 20
 	// maxDepth is the nesting limit of encoding/json, the array itself
 	// included.
 	maxDepth = 10000
@@ -121,7 +121,7 @@ const (
 )
 
 // Decoder reads the elements of one JSON array from a stream. It holds one
-// buffer, 64 KiB to start with, which grows only to fit an element larger
+// buffer, 1 MiB to start with, which grows only to fit an element larger
 // than it; the rest of the stream is never kept.
 //
 // Create one with NewDecoder. A Decoder is not safe for concurrent use.
@@ -143,7 +143,7 @@ type Decoder struct {
 }
 
 // NewDecoder returns a Decoder that reads a JSON array from r. It reads from r
-// in chunks of up to 64 KiB and may read past the array (to check that only
+// in chunks of up to 1 MiB and may read past the array (to check that only
 // whitespace follows it).
 func NewDecoder(r io.Reader) *Decoder {
 	return newDecoderSize(r, defaultBufSize)

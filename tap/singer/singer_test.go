@@ -281,3 +281,20 @@ func FuzzParseCatalog(f *testing.F) {
 		}
 	})
 }
+
+// A stream's name is encoded once, by encoding/json's rules (UTF-8 kept,
+// HTML not escaped, control characters as \u escapes), not Go's quoting.
+func TestRecordPrefixIsJSON(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	name := "ström<&>\x7f\u2028"
+	require.NoError(t, w.WriteSchema(name, &schema.Node{}, nil, nil))
+	require.NoError(t, w.WriteRecord(name, []byte(`{"a":1}`), time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC), 7))
+	require.NoError(t, w.Flush())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, `{"type":"RECORD","stream":"ström<&>`+"\x7f"+`\u2028","record":{"a":1},"version":7,"time_extracted":"2024-01-02T03:04:05.000006Z"}`, lines[1])
+	var m struct{ Stream string }
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &m))
+	assert.Equal(t, name, m.Stream)
+}

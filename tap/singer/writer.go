@@ -30,7 +30,7 @@ const TimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 type Writer struct {
 	mu      sync.Mutex
 	buf     *bufio.Writer
-	schemas map[string]bool
+	schemas map[string][]byte // stream -> the start of its RECORD lines
 	scratch bytes.Buffer
 	tmp     []byte
 	err     error
@@ -41,7 +41,7 @@ type Writer struct {
 
 // NewWriter returns a Writer that writes to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{buf: bufio.NewWriterSize(w, 256<<10), schemas: map[string]bool{}}
+	return &Writer{buf: bufio.NewWriterSize(w, 256<<10), schemas: map[string][]byte{}}
 }
 
 type schemaMessage struct {
@@ -63,7 +63,13 @@ func (w *Writer) WriteSchema(stream string, s *schema.Node, keyProperties, bookm
 	if err := w.encode(schemaMessage{"SCHEMA", stream, s, keyProperties, bookmarkProperties}); err != nil {
 		return err
 	}
-	w.schemas[stream] = true
+	if w.schemas[stream] == nil {
+		name, err := marshal(stream)
+		if err != nil {
+			return err
+		}
+		w.schemas[stream] = append(append([]byte(`{"type":"RECORD","stream":`), name...), `,"record":`...)
+	}
 	return nil
 }
 
@@ -75,13 +81,11 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	if w.err != nil {
 		return w.err
 	}
-	if !w.schemas[stream] {
+	prefix := w.schemas[stream]
+	if prefix == nil {
 		return fmt.Errorf("singer: RECORD for stream %q before its SCHEMA", stream)
 	}
-	l := w.tmp[:0]
-	l = append(l, `{"type":"RECORD","stream":`...)
-	l = strconv.AppendQuote(l, stream)
-	l = append(l, `,"record":`...)
+	l := append(w.tmp[:0], prefix...)
 	l = append(l, record...)
 	if version != 0 {
 		l = append(l, `,"version":`...)
@@ -96,6 +100,17 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	w.tmp = l
 	_, w.err = w.buf.Write(l)
 	return w.err
+}
+
+// marshal encodes v as JSON, HTML not escaped, without a newline.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 type stateMessage struct {
