@@ -85,7 +85,8 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	if prefix == nil {
 		return fmt.Errorf("singer: RECORD for stream %q before its SCHEMA", stream)
 	}
-	l := append(w.tmp[:0], prefix...)
+	l := w.tmp[:0]
+	l = append(l, prefix...)
 	l = append(l, record...)
 	if version != 0 {
 		l = append(l, `,"version":`...)
