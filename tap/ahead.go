@@ -13,19 +13,23 @@ const batchBytes = 256 << 10
 // batch is records decoded ahead, end to end in buf, followed by the
 // decoder's error (io.EOF after the last record of the array).
 type batch struct {
-	buf  []byte
-	ends []int // where each record ends in buf
-	err  error
+	buf     []byte
+	ends    []int              // where each record ends in buf
+	members []jsonarray.Member // the records' top-level members, in turn
+	mends   []int              // where each record's members end in members
+	err     error
 }
 
-// records calls fn with each record of b and its index in b.
-func (b *batch) records(fn func(i int, rec []byte) error) error {
-	start := 0
+// records calls fn with each record of b, its index in b and its
+// top-level members (see jsonarray.Decoder.Members).
+func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) error) error {
+	start, mstart := 0, 0
 	for i, end := range b.ends {
-		if err := fn(i, b.buf[start:end:end]); err != nil {
+		mend := b.mends[i]
+		if err := fn(i, b.buf[start:end:end], b.members[mstart:mend:mend]); err != nil {
 			return err
 		}
-		start = end
+		start, mstart = end, mend
 	}
 	return nil
 }
@@ -33,7 +37,7 @@ func (b *batch) records(fn func(i int, rec []byte) error) error {
 // fill decodes into b up to batchBytes of records, or up to the decoder's
 // first error.
 func (b *batch) fill(dec *jsonarray.Decoder) {
-	b.buf, b.ends, b.err = b.buf[:0], b.ends[:0], nil
+	b.buf, b.ends, b.members, b.mends, b.err = b.buf[:0], b.ends[:0], b.members[:0], b.mends[:0], nil
 	for len(b.buf) < batchBytes {
 		raw, err := dec.Next()
 		if err != nil {
@@ -42,6 +46,8 @@ func (b *batch) fill(dec *jsonarray.Decoder) {
 		}
 		b.buf = append(b.buf, raw...)
 		b.ends = append(b.ends, len(b.buf))
+		b.members = append(b.members, dec.Members()...)
+		b.mends = append(b.mends, len(b.members))
 	}
 }
 

@@ -24,7 +24,7 @@ func drain(t *testing.T, body []byte) ([]string, error) {
 	for {
 		b := a.next()
 		base := len(recs)
-		require.NoError(t, b.records(func(j int, rec []byte) error {
+		require.NoError(t, b.records(func(j int, rec []byte, _ []jsonarray.Member) error {
 			require.Equal(t, base+j, len(recs), "records are numbered within their batch")
 			recs = append(recs, string(rec))
 			return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
+	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
 	"github.com/tap-dixa/tap-dixa/tap/record"
 )
 
@@ -320,6 +321,16 @@ func (p *projector) writeSchema() error {
 // not (a record a failed attempt already wrote, say).
 func (p *projector) project(dst, rec []byte) ([]byte, error) {
 	out, err := p.Project(dst, rec)
+	if err == nil && p.Version() != p.sent {
+		err = p.writeSchema()
+	}
+	return out, err
+}
+
+// projectMembers is project for a record whose top-level members the
+// decoder found (see record.Projector.ProjectMembers).
+func (p *projector) projectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
+	out, err := p.ProjectMembers(dst, rec, members)
 	if err == nil && p.Version() != p.sent {
 		err = p.writeSchema()
 	}

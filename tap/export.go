@@ -220,13 +220,13 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	n, base := 0, 0 // base: the index of the batch's first record
 	for {
 		b := a.next()
-		err := b.records(func(j int, raw []byte) error {
+		err := b.records(func(j int, raw []byte, members []jsonarray.Member) error {
 			i := base + j
 			// project writes a grown SCHEMA now, before this record (or any
 			// later one) is written, even if a failed attempt already wrote
 			// this one: records are skipped below, SCHEMAs never.
 			var err error
-			if buf, err = e.proj.project(buf[:0], raw); err != nil {
+			if buf, err = e.proj.projectMembers(buf[:0], raw, members); err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
 			id, rv := e.proj.Captured(0), e.proj.Captured(1)

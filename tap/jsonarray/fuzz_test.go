@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -13,8 +14,9 @@ import (
 // result is what a Decoder yields for an input: its elements (copied) and the
 // error that ended them.
 type result struct {
-	elems [][]byte
-	err   error
+	elems   [][]byte
+	members [][]Member
+	err     error
 }
 
 func decodeAll(d *Decoder) result {
@@ -26,7 +28,38 @@ func decodeAll(d *Decoder) result {
 			return res
 		}
 		res.elems = append(res.elems, bytes.Clone(b))
+		res.members = append(res.members, slices.Clone(d.Members()))
 	}
+}
+
+// membersOf finds the top-level members of a valid JSON object with
+// encoding/json, as Members should report them; nil for another value.
+func membersOf(t *testing.T, elem []byte) []Member {
+	t.Helper()
+	if len(elem) == 0 || elem[0] != '{' {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(elem))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	out := []Member{}
+	for dec.More() {
+		from := int(dec.InputOffset())
+		if _, err := dec.Token(); err != nil {
+			t.Fatal(err)
+		}
+		keyEnd := int(dec.InputOffset())
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		valueEnd := int(dec.InputOffset())
+		keyStart := from + bytes.IndexByte(elem[from:], '"')
+		valueStart := valueEnd - len(v)
+		out = append(out, Member{keyStart, keyEnd, valueStart, valueEnd})
+	}
+	return out
 }
 
 func compact(t *testing.T, b []byte) string {
@@ -119,6 +152,9 @@ func checkAgainstStd(t *testing.T, data []byte) {
 				if !bytes.Equal(got.elems[i], bytes.TrimSpace(want[i])) {
 					t.Fatalf("element %d is not the raw input: got %q, want %q", i, got.elems[i], want[i])
 				}
+				if w := membersOf(t, got.elems[i]); !slices.Equal(got.members[i], w) && (len(w) > 0 || len(got.members[i]) > 0) {
+					t.Fatalf("element %d %q: members %v, want %v", i, got.elems[i], got.members[i], w)
+				}
 			}
 		case got.err == io.EOF:
 			t.Fatalf("encoding/json rejects %q (%v), Decoder accepts it", data, stdErr)
@@ -168,6 +204,14 @@ func checkAgainstStd(t *testing.T, data []byte) {
 }
 
 func sameResult(a, b result) bool {
+	if len(a.members) != len(b.members) {
+		return false
+	}
+	for i := range a.members {
+		if !slices.Equal(a.members[i], b.members[i]) {
+			return false
+		}
+	}
 	if len(a.elems) != len(b.elems) || a.err.Error() != b.err.Error() {
 		return false
 	}
@@ -182,6 +226,7 @@ func sameResult(a, b result) bool {
 // seedInputs are added to the fuzz corpus in code; testdata/fuzz/FuzzDecoder
 // holds more, including the failures found while fuzzing.
 var seedInputs = []string{
+	` [ {"a" : 1 , "b":{"c":[1,{"d":2}],"k":{}}, "e" : "x\"y{" ,"":null} , {}, {"z":-0.5e3}, [{"n":1}] ] `,
 	``,
 	` `,
 	`[]`,

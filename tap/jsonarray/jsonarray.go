@@ -140,7 +140,22 @@ type Decoder struct {
 	rerr  error // error of the last read, returned once the buffer is used up
 
 	stack []bool // open containers within the current element; true for an object
+
+	members []Member // of the current element, if it is an object
 }
+
+// Member is where one top-level member of an element that is an object
+// lies in the bytes Next returned: its key (quotes included) is
+// elem[KeyStart:KeyEnd] and its value elem[ValueStart:ValueEnd].
+type Member struct {
+	KeyStart, KeyEnd, ValueStart, ValueEnd int
+}
+
+// Members returns the top-level members of the element Next returned last,
+// in order, if it is an object (else none). The decoder found them while it
+// validated the element, so a caller need not scan it again. The slice is
+// only valid until the next call of Next.
+func (d *Decoder) Members() []Member { return d.members }
 
 // NewDecoder returns a Decoder that reads a JSON array from r. It reads from r
 // in chunks of up to 1 MiB and may read past the array (to check that only

@@ -25,7 +25,9 @@ func (d *Decoder) scanValue(p int) (int, error) {
 		stack = d.stack[:0] // the open containers; true for an object
 		c     = buf[p]
 		err   error
+		m     Member // the top-level member being scanned, offsets from d.mark
 	)
+	d.members = d.members[:0]
 value: // c == buf[p] is the first byte of a value.
 	switch {
 	case c == '"':
@@ -78,6 +80,10 @@ end: // A value ends just before p.
 		d.stack = stack
 		return p, nil
 	}
+	if len(stack) == 1 && stack[0] {
+		m.ValueEnd = p - d.mark
+		d.members = append(d.members, m)
+	}
 	if p < len(buf) && buf[p] > ' ' {
 		c = buf[p]
 	} else if c, p, err = d.nonSpace(p); err != nil {
@@ -127,8 +133,14 @@ key: // c == buf[p] is the first byte of an object key.
 		err = d.syntaxErr(c, p, "looking for beginning of object key string")
 		goto fail
 	}
+	if len(stack) == 1 {
+		m.KeyStart = p - d.mark
+	}
 	if p, err = d.scanString(p + 1); err != nil {
 		goto fail
+	}
+	if len(stack) == 1 {
+		m.KeyEnd = p - d.mark
 	}
 	buf = d.buf
 	if p < len(buf) && buf[p] == ':' {
@@ -150,6 +162,9 @@ key: // c == buf[p] is the first byte of an object key.
 		goto fail
 	} else {
 		buf = d.buf
+	}
+	if len(stack) == 1 {
+		m.ValueStart = p - d.mark
 	}
 	goto value
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
 	"github.com/tap-dixa/tap-dixa/tap/schema"
 )
 
@@ -240,6 +241,87 @@ func (p *Projector) Project(dst, rec []byte) ([]byte, error) {
 		return out, err
 	}
 	return p.repair(out, start), nil
+}
+
+// ProjectMembers is Project for a record whose top-level members are
+// known: those jsonarray's Decoder found while it validated rec (see
+// [jsonarray.Decoder.Members]); rec must be valid JSON. A member's value
+// that the schema keeps as it is (a string that is no date-time, a number
+// of a type declared, a boolean, a null) is copied without being scanned
+// again; the others are projected as Project does.
+func (p *Projector) ProjectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
+	start := len(dst)
+	out, err := p.projectMembers(dst, rec, members)
+	if err != nil || validUTF8(out[start:]) {
+		return out, err
+	}
+	return p.repair(out, start), nil
+}
+
+func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
+	clear(p.captured)
+	if len(rec) == 0 || rec[0] != '{' {
+		return dst, &Error{Problem: "is not a JSON object"}
+	}
+	f := p.root
+	dst = append(dst, '{')
+	first := true
+	for pos, m := range members {
+		rawKey := rec[m.KeyStart:m.KeyEnd]
+		child := f.lookup(pos, rawKey)
+		if child == nil {
+			child = p.addMember(f, pos, rawKey)
+		}
+		if !child.keep {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, rawKey...)
+		dst = append(dst, ':')
+		valStart := len(dst)
+		if v := rec[m.ValueStart:m.ValueEnd]; child.asIs(v) {
+			dst = append(dst, v...)
+		} else {
+			s := scanner{b: rec[:m.ValueEnd], i: m.ValueStart}
+			var err error
+			if dst, err = p.value(dst, &s, child); err != nil {
+				return dst, err
+			}
+		}
+		if child.capture > 0 {
+			p.captured[child.capture-1] = dst[valStart:]
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// asIs reports whether the scalar v is written as it is: a value of a type
+// f declares that needs no normalising.
+func (f *field) asIs(v []byte) bool {
+	switch c := v[0]; {
+	case c == '"':
+		return f.kinds&kString != 0 && f.dateTime == 0
+	case c == 't' || c == 'f':
+		return f.kinds&kBool != 0
+	case c == 'n':
+		return f.kinds&kNull != 0
+	case c == '{' || c == '[':
+		return false
+	case f.kinds&kNumber != 0:
+		return true
+	}
+	if f.kinds&kInteger == 0 {
+		return false
+	}
+	for _, c := range v {
+		if c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Projector) project(dst, rec []byte) ([]byte, error) {

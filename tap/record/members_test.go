@@ -1,0 +1,99 @@
+package record_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
+	"github.com/tap-dixa/tap-dixa/tap/record"
+	"github.com/tap-dixa/tap-dixa/tap/schema"
+)
+
+// both projects the records of the JSON array body with Project and with
+// ProjectMembers, each through a projector of its own, and fails if they
+// differ in anything: output, error, captured values, schema growth,
+// reports.
+func both(t testing.TB, full *schema.Node, body []byte, capture ...string) {
+	t.Helper()
+	var reports [2][]string
+	var ps [2]*record.Projector
+	for i := range ps {
+		ps[i] = record.New(full, nil, func(path string) { reports[i] = append(reports[i], "new "+path) }, capture...)
+		ps[i].OnWiden(func(path, change string) { reports[i] = append(reports[i], "widen "+path+" "+change) })
+		ps[i].OnInvalidUTF8(func(path string) { reports[i] = append(reports[i], "utf8 "+path) })
+	}
+	dec := jsonarray.NewDecoder(bytes.NewReader(body))
+	for n := 0; ; n++ {
+		rec, err := dec.Next()
+		if err != nil {
+			break
+		}
+		a, errA := ps[0].Project(nil, rec)
+		b, errB := ps[1].ProjectMembers(nil, rec, dec.Members())
+		if fmt.Sprint(errA) != fmt.Sprint(errB) || !bytes.Equal(a, b) {
+			t.Fatalf("record %d %q:\nProject        %q, %v\nProjectMembers %q, %v", n, rec, a, errA, b, errB)
+		}
+		for c := range capture {
+			if !bytes.Equal(ps[0].Captured(c), ps[1].Captured(c)) {
+				t.Fatalf("record %d: captured %s: %q vs %q", n, capture[c], ps[0].Captured(c), ps[1].Captured(c))
+			}
+		}
+	}
+	if ps[0].Version() != ps[1].Version() || fmt.Sprint(reports[0]) != fmt.Sprint(reports[1]) {
+		t.Fatalf("reports differ: %v vs %v", reports[0], reports[1])
+	}
+	sa, _ := json.Marshal(ps[0].Schema())
+	sb, _ := json.Marshal(ps[1].Schema())
+	if !bytes.Equal(sa, sb) {
+		t.Fatalf("schemas differ:\n%s\n%s", sa, sb)
+	}
+}
+
+// Every documented example of Dixa, plain and with odd values, comes out
+// of ProjectMembers exactly as out of Project.
+func TestProjectMembersIsProject(t *testing.T) {
+	files, err := filepath.Glob("testdata/dixa-examples/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, stream := range []string{"conversations", "messages", "activity_logs", "agents", "end_users", "conversation_messages", "analytics_records", "templates"} {
+		full, _ := streamSchema(t, stream)
+		for _, file := range files {
+			items := exampleItems(t, file)
+			body, err := json.Marshal(items)
+			require.NoError(t, err)
+			both(t, full, body, "id", "created_at")
+		}
+	}
+	// Values of unexpected types, new fields, white space, invalid UTF-8,
+	// repeated keys, against the messages schema.
+	odd := `[{"id":"m1","csid":1,"to":"solo","attached_files":"one","created_at":1.5,"open":{"a":[1, 2]}},
+		{"id":2,"csid":2.0,"text":7,"extra":{"k":[null,"v"]},"created_at":1704067200000},
+		{"id":"m3", "text" : "a` + "\xff" + `b", "nested" : { "a" : 1 } , "cc" : [ "t" ], "created_at" : -1 },
+		{"id":"m4","cc":null,"text":null,"extra":"now a string","bcc":"x@y","created_at":"2024-01-01"},
+		{},{"id":"m5","id":"m6","is_automated":"yes","duration":1e3}]`
+	messages, _ := streamSchema(t, "messages")
+	both(t, messages, []byte(odd), "id", "created_at")
+}
+
+// FuzzProjectMembers holds ProjectMembers to Project on any valid input.
+func FuzzProjectMembers(f *testing.F) {
+	for _, s := range []string{`[{"id":1,"name":"x","ratings":[{"rating_score":1}],"open":{"a":[1,2]}}]`,
+		`[{"id":1.5,"to":"x","tags":[null]},{"id":"a","name":{"a":1}}]`, "[{\"name\":\"a\xffb\",\"n\":1e3,\"nested\":true}]"} {
+		f.Add([]byte(s))
+	}
+	raw, err := os.ReadFile("../../schemas/messages.json")
+	require.NoError(f, err)
+	full, err := schema.Parse(raw)
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) {
+			return
+		}
+		both(t, full, in, "id", "created_at")
+	})
+}
