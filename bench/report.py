@@ -23,6 +23,11 @@ TOOLS = [
 TARGET_RAW_RATIO = 3.0  # tap-dixa wall <= 3x the raw transfer
 TARGET_PY_RATIO = 30.0  # tap-dixa records/s >= 30x the Python tap's
 TARGET_RSS_MIB = 64.0  # tap-dixa peak RSS at every size
+TARGET_CPU_S_PER_GB = 1.0  # tap-dixa user+sys CPU seconds per GB of body
+
+
+def cpu(r):
+    return r.get("user", 0) + r.get("sys", 0)
 
 RECORD_COUNT = re.compile(r'METRIC: (\{.*"record_count".*\})')
 
@@ -128,21 +133,21 @@ def main(run):
         p()
         p("Started %s, load average %s." % (meta.get("started", "?"), meta.get("loadavg", "?")))
         p()
-        p("| run | wall s | CPU s (user+sys) | MB/s | records/s | peak RSS MiB | records |")
-        p("|:--|--:|--:|--:|--:|--:|--:|")
+        p("| run | wall s | CPU s (user+sys) | CPU s/GB | MB/s | records/s | peak RSS MiB | records |")
+        p("|:--|--:|--:|--:|--:|--:|--:|--:|")
         for name, label in TOOLS:
             r = res[name]
             if r is None:
                 continue
             if "skip" in r:
-                p("| %s | %s | | | | | |" % (label, r["skip"]))
+                p("| %s | %s | | | | | | |" % (label, r["skip"]))
                 continue
             recs = r.get("records")
             rps = recs / r["wall"] if recs is not None else None
-            p("| %s | %.3f | %.2f | %.0f | %s | %.1f | %s |" % (
-                label, r["wall"], r.get("user", 0) + r.get("sys", 0), body / 1e6 / r["wall"],
+            p("| %s | %.3f | %.2f | %.2f | %.0f | %s | %.1f | %s |" % (
+                label, r["wall"], cpu(r), cpu(r) / (body / 1e9), body / 1e6 / r["wall"],
                 fmt(rps, ",.0f"), r["rss_kb"] / 1024, fmt(recs, ",")))
-        raw, ours, py = res["raw-go"], res["tap-dixa"], res["python"]
+        raw, curl, ours, py = res["raw-go"], res["raw-curl"], res["tap-dixa"], res["python"]
         ok = lambda r: r is not None and "skip" not in r
         row = {"size": size, "n": n, "body": body, "raw": raw, "ours": ours, "py": py}
         p()
@@ -150,9 +155,14 @@ def main(run):
         if ok(ours):
             if ours.get("records") != n:
                 notes.append("**tap-dixa wrote %s records, the window holds %d**" % (ours.get("records"), n))
+            row["cpu_gb"] = cpu(ours) / (body / 1e9)
+            notes.append("tap-dixa CPU: **%.2f s/GB** (target ≤ %g)" % (row["cpu_gb"], TARGET_CPU_S_PER_GB))
             if ok(raw):
                 row["raw_ratio"] = ours["wall"] / raw["wall"]
-                notes.append("tap-dixa / raw wall: **%.1f×** (target ≤ %g×)" % (row["raw_ratio"], TARGET_RAW_RATIO))
+                notes.append("tap-dixa / raw wall: **%.1f×** against Go io.Copy (target ≤ %g×)" % (row["raw_ratio"], TARGET_RAW_RATIO))
+            if ok(curl):
+                row["curl_ratio"] = ours["wall"] / curl["wall"]
+                notes.append("**%.1f×** against curl" % row["curl_ratio"])
             if ok(py) and py.get("records"):
                 row["py_ratio"] = (ours["records"] / ours["wall"]) / (py["records"] / py["wall"])
                 notes.append("tap-dixa / Python records/s: **%.1f×** (target ≥ %g×)" % (row["py_ratio"], TARGET_PY_RATIO))
@@ -166,25 +176,26 @@ def main(run):
 
     p("## Summary")
     p()
-    p("| window | messages | raw s | tap-dixa s | tap-dixa MB/s | tap-dixa records/s | tap-dixa RSS MiB "
-      "| Python s | Python records/s | Python RSS MiB | tap-dixa / raw | Python / tap-dixa |")
-    p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    p("| window | messages | raw s | tap-dixa s | tap-dixa CPU s/GB | tap-dixa MB/s | tap-dixa records/s | tap-dixa RSS MiB "
+      "| Python s | Python records/s | Python RSS MiB | tap-dixa / io.Copy | tap-dixa / curl | tap-dixa / Python records/s |")
+    p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for row in summary:
         raw, ours, py = row["raw"], row["ours"], row["py"]
         good = lambda r: r is not None and "skip" not in r
         cells = ["%d MB" % row["size"], format(row["n"], ",")]
         cells.append("%.3f" % raw["wall"] if good(raw) else "—")
         if good(ours):
-            cells += ["%.2f" % ours["wall"], "%.0f" % (row["body"] / 1e6 / ours["wall"]),
+            cells += ["%.2f" % ours["wall"], "%.2f" % row["cpu_gb"], "%.0f" % (row["body"] / 1e6 / ours["wall"]),
                       format(ours["records"] / ours["wall"], ",.0f"), "%.1f" % (ours["rss_kb"] / 1024)]
         else:
-            cells += ["—"] * 4
+            cells += ["—"] * 5
         if good(py):
             cells += ["%.1f" % py["wall"], format(py["records"] / py["wall"], ",.0f"), "%.0f" % (py["rss_kb"] / 1024)]
         else:
             reason = (py or {}).get("skip", "not run")
             cells += [reason, "", ""]
         cells.append("%.1f×" % row["raw_ratio"] if "raw_ratio" in row else "—")
+        cells.append("%.1f×" % row["curl_ratio"] if "curl_ratio" in row else "—")
         cells.append("%.1f×" % row["py_ratio"] if "py_ratio" in row else "—")
         p("| " + " | ".join(cells) + " |")
     p()
