@@ -32,11 +32,12 @@ type Writer struct {
 	buf     *bufio.Writer
 	schemas map[string][]byte // stream -> the start of its RECORD lines
 	scratch bytes.Buffer
-	tmp     []byte
 	err     error
-	// the last time_extracted formatted, reused while it does not change
-	lastTime   time.Time
-	lastFormat []byte
+	// the end of the last RECORD line, from its time_extracted and
+	// version, reused while they do not change
+	lastTime    time.Time
+	lastVersion int64
+	suffix      []byte
 }
 
 // NewWriter returns a Writer that writes to w.
@@ -85,21 +86,25 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	if prefix == nil {
 		return fmt.Errorf("singer: RECORD for stream %q before its SCHEMA", stream)
 	}
-	l := w.tmp[:0]
-	l = append(l, prefix...)
-	l = append(l, record...)
-	if version != 0 {
-		l = append(l, `,"version":`...)
-		l = strconv.AppendInt(l, version, 10)
+	if !extracted.Equal(w.lastTime) || version != w.lastVersion || w.suffix == nil {
+		// The tail of the line, kept while time and version stay.
+		l := w.suffix[:0]
+		if version != 0 {
+			l = append(l, `,"version":`...)
+			l = strconv.AppendInt(l, version, 10)
+		}
+		l = append(l, `,"time_extracted":"`...)
+		l = extracted.UTC().AppendFormat(l, TimeFormat)
+		w.suffix = append(l, "\"}\n"...)
+		w.lastTime, w.lastVersion = extracted, version
 	}
-	l = append(l, `,"time_extracted":"`...)
-	if !extracted.Equal(w.lastTime) || w.lastFormat == nil {
-		w.lastTime, w.lastFormat = extracted, extracted.UTC().AppendFormat(w.lastFormat[:0], TimeFormat)
+	// Three writes into the buffer, no copy of the line: the Writer is
+	// locked, so the line still reaches w whole and in order.
+	if _, w.err = w.buf.Write(prefix); w.err == nil {
+		if _, w.err = w.buf.Write(record); w.err == nil {
+			_, w.err = w.buf.Write(w.suffix)
+		}
 	}
-	l = append(l, w.lastFormat...)
-	l = append(l, "\"}\n"...)
-	w.tmp = l
-	_, w.err = w.buf.Write(l)
 	return w.err
 }
 
