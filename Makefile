@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/tap-dixa/tap-dixa/tap/cli.version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: all build test demo lint catalog bench bench-fanout fuzz clean
+.PHONY: all build test demo lint catalog bench bench-fanout bench-pipeline fuzz clean
 
 all: build
 
@@ -43,6 +43,11 @@ bench: build
 # LATENCY (default 300ms), at the default api_requests_per_second and Dixa's real rate limit.
 bench-fanout: build
 	bash bench/fanout.sh bin/tap-dixa bin/dixa-mock
+
+# Where the time of tap-dixa | target-postgres goes: ~100 MB of messages loaded by MeltanoLabs
+# target-postgres with its defaults and with use_copy / validate_records off (needs PostgreSQL).
+bench-pipeline: build
+	bash bench/pipeline.sh
 
 # A short run of every fuzz target; new findings land in testdata/fuzz.
 fuzz:
