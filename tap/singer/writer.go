@@ -95,7 +95,8 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 		}
 		l = append(l, `,"time_extracted":"`...)
 		l = extracted.UTC().AppendFormat(l, TimeFormat)
-		w.suffix = append(l, "\"}\n"...)
+		l = append(l, "\"}\n"...)
+		w.suffix = l
 		w.lastTime, w.lastVersion = extracted, version
 	}
 	// Three writes into the buffer, no copy of the line: the Writer is
