@@ -268,10 +268,7 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 	first := true
 	for pos, m := range members {
 		rawKey := rec[m.KeyStart:m.KeyEnd]
-		child := f.lookup(pos, rawKey)
-		if child == nil {
-			child = p.addMember(f, pos, rawKey)
-		}
+		child := p.member(f, pos, rawKey)
 		if !child.keep {
 			continue
 		}
@@ -296,6 +293,16 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// member returns the field of the member at position pos of an object of
+// f, named by the raw JSON string rawKey, adding it to the schema if f does
+// not declare it.
+func (p *Projector) member(f *field, pos int, rawKey []byte) *field {
+	if child := f.lookup(pos, rawKey); child != nil {
+		return child
+	}
+	return p.addMember(f, pos, rawKey)
 }
 
 // asIs reports whether the scalar v is written as it is: a value of a type
@@ -370,10 +377,7 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 		}
 		s.i++
 		s.skipSpace()
-		child := f.lookup(pos, rawKey)
-		if child == nil {
-			child = p.addMember(f, pos, rawKey)
-		}
+		child := p.member(f, pos, rawKey)
 		if !child.keep {
 			if err := s.skipValue(); err != nil {
 				return dst, &Error{Path: child.path, Problem: err.Error()}
