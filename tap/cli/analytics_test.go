@@ -3,6 +3,7 @@ package cli_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -196,4 +197,44 @@ func TestMissingEndpointFailsAlone(t *testing.T) {
 	}
 	assert.Empty(t, o.Records["business_hours"])
 	assert.Contains(t, string(o.LastState()), `"conversations":{"updated_at":`)
+}
+
+// Two analytics records alike in every part (Dixa has no key for them) are
+// both written, the second with "-2" on its key: a target upserting on the
+// key keeps both.
+func TestAnalyticsRecordsAlikeKeepDistinctKeys(t *testing.T) {
+	rec := `{"primaryTimestampField":{"name":"created_at","timestamp":"2024-01-02T03:04:05.678Z"},` +
+		`"value":{"value":1,"_type":"LongField"},"fields":[{"name":"csid","field":{"value":7,"_type":"LongField"}}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/analytics/records":
+			_, _ = w.Write([]byte(`{"data":[{"id":"ratings","description":"Ratings"}]}`))
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/analytics/records":
+			var q struct {
+				PeriodFilter struct{ Start string } `json:"periodFilter"`
+			}
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&q))
+			if strings.HasPrefix(q.PeriodFilter.Start, "2024-01-01T23:59:59.999") {
+				_, _ = w.Write([]byte(`{"data":[` + rec + `,` + rec + `]}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"data":[]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	cfg := baseConfig(srv.URL)
+	cfg["end_date"] = "2024-01-05T00:00:00Z"
+	cfg["analytics_window_days"] = 1
+	r := runTap(t, t.Context(), nil, "--config", writeFile(t, "config.json", cfg), "--catalog", catalogFor(t, "analytics_records"))
+	require.Equal(t, 0, r.code, r.stderr)
+	o := singertest.Check(t, []byte(r.stdout))
+	require.Len(t, o.Records["analytics_records"], 2)
+	keys := emittedKeys(o, "analytics_records")
+	require.Len(t, keys, 2, "distinct keys")
+	var first, second struct{ Key string }
+	require.NoError(t, json.Unmarshal(o.Records["analytics_records"][0], &first))
+	require.NoError(t, json.Unmarshal(o.Records["analytics_records"][1], &second))
+	assert.Equal(t, first.Key+"-2", second.Key)
 }
