@@ -30,19 +30,7 @@ func loadItems(t *testing.T, file string) []map[string]any {
 	if m, ok := v.(map[string]any); ok {
 		v = m["data"]
 	}
-	switch d := v.(type) {
-	case map[string]any:
-		return []map[string]any{d}
-	case []any:
-		out := make([]map[string]any, len(d))
-		for i, x := range d {
-			out[i] = x.(map[string]any)
-		}
-		require.NotEmpty(t, out, file)
-		return out
-	}
-	t.Fatalf("%s: no items", file)
-	return nil
+	return asItems(t, file, v)
 }
 
 // loadItemsFrom reads the example file in dir: the items of "data", or of
@@ -55,6 +43,12 @@ func loadItemsFrom(t *testing.T, dir, file, inner string) []map[string]any {
 	if inner != "" {
 		v = v.(map[string]any)[inner]
 	}
+	return asItems(t, file, v)
+}
+
+// asItems returns v, one object or a list of them, as a list.
+func asItems(t *testing.T, file string, v any) []map[string]any {
+	t.Helper()
 	switch d := v.(type) {
 	case map[string]any:
 		return []map[string]any{d}

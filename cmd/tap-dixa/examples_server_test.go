@@ -72,10 +72,21 @@ func serveExamples(t *testing.T, es *exampleSet) *httptest.Server {
 		writeJSON(w, map[string]any{"message": what + " not found"})
 	}
 	member := regexp.MustCompile(`^/v1/(teams|queues|conversations)/([^/]+)/(agents|members|ratings|notes|messages)$`)
-	definition := regexp.MustCompile(`^/v1/business-hours/schedules/([^/]+)/definition$`)
-	endUser := regexp.MustCompile(`^/v1/endusers/([^/]+)$`)
-	catalog := regexp.MustCompile(`^/v1/knowledge/collections/([^/]+)/catalog$`)
-	article := regexp.MustCompile(`^/v1/knowledge/articles/([^/]+)$`)
+	// One object per id: its path, the answers by id, how "data" holds
+	// one, and what Dixa calls it in a 404.
+	same := func(v map[string]any) any { return v }
+	details := []struct {
+		path    *regexp.Regexp
+		answers map[string]map[string]any
+		wrap    func(map[string]any) any
+		what    string
+	}{
+		{regexp.MustCompile(`^/v1/business-hours/schedules/([^/]+)/definition$`), es.definitions,
+			func(v map[string]any) any { return map[string]any{"schedule": v} }, "Schedule"},
+		{regexp.MustCompile(`^/v1/endusers/([^/]+)$`), es.endUserDetail, same, "End user"},
+		{regexp.MustCompile(`^/v1/knowledge/collections/([^/]+)/catalog$`), es.catalogs, same, "Collection"},
+		{regexp.MustCompile(`^/v1/knowledge/articles/([^/]+)$`), es.articles, same, "Article"},
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -200,39 +211,16 @@ func serveExamples(t *testing.T, es *exampleSet) *httptest.Server {
 			}
 			return
 		}
-		if m := definition.FindStringSubmatch(p); m != nil {
-			if d, ok := es.definitions[m[1]]; ok {
-				writeJSON(w, map[string]any{"data": map[string]any{"schedule": d}})
-			} else {
-				t.Errorf("unexpected request %s", r.URL)
-				notFound(w, "Schedule")
+		for _, d := range details {
+			m := d.path.FindStringSubmatch(p)
+			if m == nil {
+				continue
 			}
-			return
-		}
-		if m := endUser.FindStringSubmatch(p); m != nil {
-			if d, ok := es.endUserDetail[m[1]]; ok {
-				writeJSON(w, map[string]any{"data": d})
+			if v, ok := d.answers[m[1]]; ok {
+				writeJSON(w, map[string]any{"data": d.wrap(v)})
 			} else {
 				t.Errorf("unexpected request %s", r.URL)
-				notFound(w, "End user")
-			}
-			return
-		}
-		if m := catalog.FindStringSubmatch(p); m != nil {
-			if d, ok := es.catalogs[m[1]]; ok {
-				writeJSON(w, map[string]any{"data": d})
-			} else {
-				t.Errorf("unexpected request %s", r.URL)
-				notFound(w, "Collection")
-			}
-			return
-		}
-		if m := article.FindStringSubmatch(p); m != nil {
-			if d, ok := es.articles[m[1]]; ok {
-				writeJSON(w, map[string]any{"data": d})
-			} else {
-				t.Errorf("unexpected request %s", r.URL)
-				notFound(w, "Article")
+				notFound(w, d.what)
 			}
 			return
 		}
