@@ -7,14 +7,13 @@ import (
 	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
 )
 
-// batchBytes is about how much of an export a batch carries.
-const batchBytes = 256 << 10
-
-// batch is records decoded ahead, end to end in buf, followed by the
-// decoder's error (io.EOF after the last record of the array).
+// batch is the records of an export that lie in one of the decoder's
+// buffers (see jsonarray.Decoder.SetHandover), followed by the decoder's
+// error in the last batch (io.EOF after the last record of the array).
+// Records are not copied: the buffer travels with them.
 type batch struct {
-	buf     []byte
-	ends    []int              // where each record ends in buf
+	buf     []byte             // the buffer the records lie in, for reuse; nil in the last batch
+	recs    [][]byte           // the records, in order
 	members []jsonarray.Member // the records' top-level members, in turn
 	mends   []int              // where each record's members end in members
 	err     error
@@ -23,77 +22,119 @@ type batch struct {
 // records calls fn with each record of b, its index in b and its
 // top-level members (see jsonarray.Decoder.Members).
 func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) error) error {
-	start, mstart := 0, 0
-	for i, end := range b.ends {
+	mstart := 0
+	for i, rec := range b.recs {
 		mend := b.mends[i]
-		if err := fn(i, b.buf[start:end:end], b.members[mstart:mend:mend]); err != nil {
+		if err := fn(i, rec, b.members[mstart:mend:mend]); err != nil {
 			return err
 		}
-		start, mstart = end, mend
+		mstart = mend
 	}
 	return nil
 }
 
-// fill decodes into b up to batchBytes of records, or up to the decoder's
-// first error.
-func (b *batch) fill(dec *jsonarray.Decoder) {
-	b.buf, b.ends, b.members, b.mends, b.err = b.buf[:0], b.ends[:0], b.members[:0], b.mends[:0], nil
-	for len(b.buf) < batchBytes {
-		raw, err := dec.Next()
-		if err != nil {
-			b.err = err
-			return
-		}
-		b.buf = append(b.buf, raw...)
-		b.ends = append(b.ends, len(b.buf))
-		b.members = append(b.members, dec.Members()...)
-		b.mends = append(b.mends, len(b.members))
-	}
+// add appends the record the decoder returned last.
+func (b *batch) add(rec []byte, dec *jsonarray.Decoder) {
+	b.recs = append(b.recs, rec)
+	b.members = append(b.members, dec.Members()...)
+	b.mends = append(b.mends, len(b.members))
 }
 
-// ahead decodes an export in batches: in a goroutine of its own when two
-// CPUs or more may run Go code, so that decoding (which also validates)
-// overlaps projecting and writing; else in the caller's, batch by batch.
-// The goroutine holds at most three batches, so memory stays flat and a
-// slow target still holds the decoder back.
+// reset empties b and returns its buffer, for the decoder to go on in.
+func (b *batch) reset() []byte {
+	buf := b.buf
+	clear(b.recs) // let go of the old buffer's records
+	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], b.members[:0], b.mends[:0], nil
+	return buf
+}
+
+// ahead decodes an export a buffer at a time: in a goroutine of its own
+// when two CPUs or more may run Go code, so that decoding (which also
+// validates) overlaps projecting and writing; else in the caller's, batch
+// by batch. Each time the decoder has filled its buffer, the records in it
+// go to the caller as one batch, and the decoder goes on in the buffer of
+// a batch the caller has handed back. There are three batches at most, so
+// memory stays flat and a slow target still holds the decoder back.
 type ahead struct {
-	dec        *jsonarray.Decoder
+	dec *jsonarray.Decoder
+	cur *batch // being filled
+
+	// With a goroutine: batches go out on full and come back on free.
 	full, free chan *batch
 	done       chan struct{}
+	stopped    bool // done was closed while the decoder waited for a batch
 	wg         sync.WaitGroup
-	cur        *batch
+	out        *batch // the caller's
+
+	// Without one: ready is the batch next returns, spare the one the
+	// caller handed back.
+	ready, spare *batch
 }
 
+// aheadBatches is how many batches (hence buffers) an ahead uses at most.
+const aheadBatches = 3
+
 func newAhead(dec *jsonarray.Decoder) *ahead {
-	a := &ahead{dec: dec}
+	a := &ahead{dec: dec, cur: &batch{}}
 	if runtime.GOMAXPROCS(0) < 2 {
-		a.cur = &batch{}
+		dec.SetHandover(a.handoverInline)
 		return a
 	}
-	a.full, a.free, a.done = make(chan *batch, 1), make(chan *batch, 3), make(chan struct{})
-	for range cap(a.free) {
+	a.full, a.free, a.done = make(chan *batch, 1), make(chan *batch, aheadBatches-1), make(chan struct{})
+	for range aheadBatches - 1 {
 		a.free <- &batch{}
 	}
+	dec.SetHandover(a.handover)
 	a.wg.Go(func() {
 		for {
-			var b *batch
-			select {
-			case b = <-a.free:
-			case <-a.done:
+			raw, err := a.dec.Next()
+			if a.stopped {
 				return
 			}
-			b.fill(a.dec)
-			select {
-			case a.full <- b:
-			case <-a.done:
+			if err != nil {
+				a.cur.err = err
+				select {
+				case a.full <- a.cur:
+				case <-a.done:
+				}
 				return
 			}
-			if b.err != nil {
-				return
-			}
+			a.cur.add(raw, a.dec)
 		}
 	})
 	return a
+}
+
+// handover sends the batch whose records lie in full and returns the
+// buffer of a batch the caller has handed back, waiting for one.
+func (a *ahead) handover(full []byte) []byte {
+	a.cur.buf = full
+	select {
+	case a.full <- a.cur:
+	case <-a.done:
+		a.stopped = true
+		return nil
+	}
+	select {
+	case a.cur = <-a.free:
+	case <-a.done:
+		a.stopped = true
+		a.cur = &batch{}
+		return nil
+	}
+	return a.cur.reset()
+}
+
+// handoverInline is handover without a goroutine: the batch is ready for
+// next to return, and the caller has handed back the previous one.
+func (a *ahead) handoverInline(full []byte) []byte {
+	a.cur.buf = full
+	a.ready = a.cur
+	if a.cur = a.spare; a.cur == nil {
+		a.cur = &batch{}
+	}
+	a.spare = nil
+	return a.cur.reset()
 }
 
 // next returns the next batch, handing the previous one back. Once a batch
@@ -101,17 +142,32 @@ func newAhead(dec *jsonarray.Decoder) *ahead {
 // ended): the body may be read on.
 func (a *ahead) next() *batch {
 	if a.full == nil {
-		a.cur.fill(a.dec)
-		return a.cur
+		if a.ready != nil {
+			a.spare, a.ready = a.ready, nil
+		}
+		for a.ready == nil {
+			raw, err := a.dec.Next()
+			if err != nil {
+				// If the decoder handed a buffer over before it failed,
+				// that batch goes first; Next fails again on the next call.
+				if a.ready == nil {
+					a.cur.err = err
+					a.ready = a.cur
+				}
+				break
+			}
+			a.cur.add(raw, a.dec)
+		}
+		return a.ready
 	}
-	if a.cur != nil {
-		a.free <- a.cur
+	if a.out != nil {
+		a.free <- a.out
 	}
-	a.cur = <-a.full
-	if a.cur.err != nil {
+	a.out = <-a.full
+	if a.out.err != nil {
 		a.wg.Wait()
 	}
-	return a.cur
+	return a.out
 }
 
 // stop ends the decoding goroutine. Close the body first, so that a read

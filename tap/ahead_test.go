@@ -14,59 +14,96 @@ import (
 	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
 )
 
-// drain reads every batch of body through ahead and returns the records
-// and the error that ended them.
-func drain(t *testing.T, body []byte) ([]string, error) {
+// drain reads every batch of body through ahead and returns the records,
+// the error that ended them and how many batches there were. With slow, it
+// yields after every record, so that a decoder in a goroutine of its own
+// runs as far ahead as it can.
+func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 	t.Helper()
 	a := newAhead(jsonarray.NewDecoder(bytes.NewReader(body)))
 	defer a.stop()
 	var recs []string
-	for {
+	for batches := 1; ; batches++ {
 		b := a.next()
 		base := len(recs)
 		require.NoError(t, b.records(func(j int, rec []byte, _ []jsonarray.Member) error {
 			require.Equal(t, base+j, len(recs), "records are numbered within their batch")
 			recs = append(recs, string(rec))
+			if slow {
+				runtime.Gosched()
+			}
 			return nil
 		}))
 		if b.err != nil {
-			return recs, b.err
+			return recs, batches, b.err
 		}
 	}
 }
 
-// Decoding ahead in a goroutine or in the caller's gives the same records,
-// in order, and the same error after the last good one, over many batches.
+// Decoding ahead in a goroutine or in the caller's gives every record, in
+// order and unchanged (the decoder never writes over a buffer the caller
+// still reads), and the same error after the last good one, over many
+// batches: whole, cut short (also just after the first buffer was handed
+// over, within the same call of Next), broken, empty and not an array.
 func TestAheadSameWithOneOrTwoCPUs(t *testing.T) {
+	var elems []string
 	var sb strings.Builder
 	sb.WriteString("[")
-	for i := range 20000 {
+	ends := []int{}
+	for i := range 60000 {
 		if i > 0 {
 			sb.WriteString(",\n ")
 		}
-		fmt.Fprintf(&sb, `{"id":%d,"text":"%s"}`, i, strings.Repeat("x", i%300))
+		e := fmt.Sprintf(`{"id":%d,"text":"%s"}`, i, strings.Repeat("x", i%300))
+		elems = append(elems, e)
+		sb.WriteString(e)
+		ends = append(ends, sb.Len())
 	}
 	full := sb.String() + "]"
-	cut := full[:len(full)*2/3]
-	bad := full[:len(full)/2] + `}` + full[len(full)/2:]
+	// upTo returns the elements that end at or before n.
+	upTo := func(n int) []string {
+		k := 0
+		for k < len(ends) && ends[k] <= n {
+			k++
+		}
+		return elems[:k]
+	}
+	justAfter := 1<<20 + 5 // into the element that the first buffer ends in
+	bodies := []struct {
+		body string
+		want []string
+		err  error
+	}{
+		{full, elems, io.EOF},
+		{full[:len(full)*2/3], upTo(len(full) * 2 / 3), io.ErrUnexpectedEOF},
+		{full[:justAfter], upTo(justAfter), io.ErrUnexpectedEOF},
+		{full[:len(full)/2] + `}` + full[len(full)/2:], nil, nil},
+		{"", nil, jsonarray.ErrEmpty},
+		{`{"message":"no"}`, nil, jsonarray.ErrNotArray},
+	}
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)
-	for _, body := range []string{full, cut, bad, "", `{"message":"no"}`} {
-		var got [2][]string
-		var errs [2]error
-		for i, procs := range []int{1, 2} {
+	for n, c := range bodies {
+		var got [3][]string
+		var errs [3]error
+		var batches [3]int
+		for i, procs := range []int{1, 2, 2} {
 			runtime.GOMAXPROCS(procs)
-			got[i], errs[i] = drain(t, []byte(body))
+			got[i], batches[i], errs[i] = drain(t, []byte(c.body), i == 2)
 		}
-		assert.Equal(t, got[0], got[1])
-		assert.Equal(t, fmt.Sprint(errs[0]), fmt.Sprint(errs[1]))
-		if body == full {
-			assert.Len(t, got[0], 20000)
-			assert.ErrorIs(t, errs[0], io.EOF)
-			assert.Greater(t, len(full), 4*batchBytes, "many batches")
+		assert.Equal(t, got[0], got[1], "body %d", n)
+		assert.Equal(t, got[0], got[2], "body %d, slow reader", n)
+		assert.Equal(t, fmt.Sprint(errs[0]), fmt.Sprint(errs[1]), "body %d", n)
+		assert.Equal(t, fmt.Sprint(errs[0]), fmt.Sprint(errs[2]), "body %d", n)
+		if c.want != nil {
+			assert.Equal(t, c.want, got[0], "body %d", n)
 		}
-		if body == cut {
-			assert.ErrorIs(t, errs[0], io.ErrUnexpectedEOF)
+		if c.err != nil {
+			assert.ErrorIs(t, errs[0], c.err, "body %d", n)
+		}
+		if n == 0 {
+			assert.Greater(t, batches[0], 4, "many batches")
+			assert.Equal(t, batches[0], batches[1])
 		}
 	}
 }
@@ -82,8 +119,4 @@ func TestAheadStops(t *testing.T) {
 	a := newAhead(jsonarray.NewDecoder(pr))
 	require.NoError(t, pr.CloseWithError(errors.New("closed by the caller"))) // as resp.Body.Close
 	a.stop()
-	b := &batch{}
-	b.fill(jsonarray.NewDecoder(strings.NewReader("[1,2]")))
-	assert.Equal(t, []int{1, 2}, b.ends)
-	assert.ErrorIs(t, b.err, io.EOF)
 }

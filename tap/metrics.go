@@ -55,10 +55,13 @@ func newCounter(log *Logger, stream string) *counter {
 }
 
 // inc counts one record.
-func (c *counter) inc() {
+func (c *counter) inc() { c.add(1) }
+
+// add counts n records.
+func (c *counter) add(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n++
+	c.n += int64(n)
 	if time.Since(c.last) >= metricInterval {
 		c.flushLocked()
 	}

@@ -200,6 +200,34 @@ func checkAgainstStd(t *testing.T, data []byte) {
 				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
 			}
 		}
+
+		// Handing buffers over: every element returned stays as it was,
+		// uncopied, to the end.
+		for name, handover := range map[string]func([]byte) []byte{
+			"handover, nil back":       func([]byte) []byte { return nil },
+			"handover, too small back": func([]byte) []byte { return make([]byte, 1) },
+		} {
+			d := newDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 2)
+			d.SetHandover(handover)
+			other := decodeKept(d)
+			if !sameResult(got, other) {
+				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
+			}
+		}
+	}
+}
+
+// decodeKept is decodeAll without copying the elements.
+func decodeKept(d *Decoder) result {
+	var res result
+	for {
+		b, err := d.Next()
+		if err != nil {
+			res.err = err
+			return res
+		}
+		res.elems = append(res.elems, b)
+		res.members = append(res.members, slices.Clone(d.Members()))
 	}
 }
 

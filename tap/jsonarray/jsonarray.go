@@ -142,7 +142,22 @@ type Decoder struct {
 	stack []bool // open containers within the current element; true for an object
 
 	members []Member // of the current element, if it is an object
+
+	handover func(full []byte) []byte // see SetHandover
 }
+
+// SetHandover makes d hand each buffer it has filled to fn instead of
+// reusing it. When d needs room for more input, it calls fn with its
+// buffer, which holds every element Next returned since the previous call
+// (or since the start): d never writes to that buffer again, so those
+// elements stay valid for as long as the caller keeps it. fn returns the
+// buffer d goes on in (what it holds is overwritten); d allocates one if
+// it is nil or too small. d copies into it only what it has read and not
+// yet returned, usually part of one element.
+//
+// Without a handover function d reuses its one buffer, and an element is
+// only valid until the next call of Next. fn is called from within Next.
+func (d *Decoder) SetHandover(fn func(full []byte) []byte) { d.handover = fn }
 
 // Member is where one top-level member of an element that is an object
 // lies in the bytes Next returned: its key (quotes included) is
@@ -282,9 +297,22 @@ func (d *Decoder) fill() error {
 	}
 	if free := cap(d.buf) - len(d.buf); free == 0 || free < cap(d.buf)/4 {
 		keep := len(d.buf) - d.mark
-		dst := d.buf[:cap(d.buf)]
-		if keep > cap(d.buf)/2 {
-			dst = make([]byte, 2*cap(d.buf))
+		size := cap(d.buf)
+		if keep > size/2 {
+			size *= 2
+		}
+		var dst []byte
+		switch {
+		case d.handover != nil:
+			dst = d.handover(d.buf)
+			if cap(dst) < size {
+				dst = make([]byte, size)
+			}
+			dst = dst[:cap(dst)]
+		case size > cap(d.buf):
+			dst = make([]byte, size)
+		default:
+			dst = d.buf[:cap(d.buf)]
 		}
 		copy(dst, d.buf[d.mark:])
 		d.buf = dst[:keep]
@@ -387,10 +415,9 @@ func (d *Decoder) notArray(p int) error {
 	d.pos = p
 	d.mark = p
 	// Read a little more so that the error can tell what the body holds.
-	for len(d.buf)-p <= snippetLen && d.fill() == nil {
-		p = d.pos
+	for len(d.buf)-d.pos <= snippetLen && d.fill() == nil {
 	}
-	b := d.buf[p:]
+	b := d.buf[d.pos:] // fill may have moved the buffer, also when it failed
 	var found string
 	switch c := b[0]; {
 	case c == '{':

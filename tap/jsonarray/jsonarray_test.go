@@ -515,3 +515,65 @@ func TestBoundedMemory(t *testing.T) {
 		t.Errorf("peak HeapInuse %d MB, want under 32 MB", peak>>20)
 	}
 }
+
+// A body that is not an array, found at the end of a full buffer: the
+// error still quotes it (once the decoder moved its buffer to read on and
+// the body then ended, it looked at the old position and panicked).
+func TestNotArrayAtTheEndOfTheBuffer(t *testing.T) {
+	for _, n := range []int{defaultBufSize / 2, defaultBufSize - 100, defaultBufSize - 20, defaultBufSize - 5, defaultBufSize + 3} {
+		body := strings.Repeat(" ", n) + `{"message":"x"}`
+		_, err := NewDecoder(strings.NewReader(body)).Next()
+		if !errors.Is(err, ErrNotArray) || !strings.Contains(err.Error(), "found an object") {
+			t.Errorf("%d spaces: got %v, want ErrNotArray, found an object", n, err)
+		}
+	}
+}
+
+// With a handover function, the elements Next returned stay valid, and
+// every full buffer is handed over once; the decoder goes on in the
+// buffer it is given back.
+func TestHandover(t *testing.T) {
+	body, n := genArray(5 << 20)
+	var want []json.RawMessage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatal(err)
+	}
+	var handed [][]byte
+	spare := make([]byte, defaultBufSize)
+	d := NewDecoder(iotest.HalfReader(bytes.NewReader(body)))
+	d.SetHandover(func(full []byte) []byte {
+		handed = append(handed, full)
+		back := spare
+		spare = nil // one spare only: then the decoder allocates
+		return back
+	})
+	var got [][]byte
+	for {
+		b, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b)
+	}
+	if len(got) != n {
+		t.Fatalf("got %d elements, want %d", len(got), n)
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("element %d changed: got %.60q, want %.60q", i, got[i], want[i])
+		}
+	}
+	if len(handed) < 5 {
+		t.Errorf("%d buffers handed over, want 5 or more for 5 MB in 1 MiB buffers", len(handed))
+	}
+	for i := range handed {
+		for j := range i {
+			if &handed[i][:1][0] == &handed[j][:1][0] {
+				t.Errorf("buffers %d and %d are the same", j, i)
+			}
+		}
+	}
+}

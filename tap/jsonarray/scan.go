@@ -228,7 +228,10 @@ func (d *Decoder) scanString(p int) (int, error) {
 			return p + 1, nil
 		case '\\':
 			var e byte
-			if e, p, err = d.peek(p + 1); err != nil {
+			if p+1 < len(buf) {
+				e = buf[p+1]
+				p++
+			} else if e, p, err = d.peek(p + 1); err != nil {
 				return p, err
 			}
 			switch e {
