@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,12 +19,30 @@ import (
 // ProjectMembers, each through a projector of its own, and fails if they
 // differ in anything: output, error, captured values, schema growth,
 // reports.
+//
+// It does so twice: with every field selected, and with every other
+// top-level field of the schema left out, so that kept members lie between
+// dropped ones.
 func both(t testing.TB, full *schema.Node, body []byte, capture ...string) {
+	t.Helper()
+	some := full.Clone()
+	some.Properties = some.Properties[:0]
+	for i, prop := range full.Properties {
+		if i%2 == 0 || slices.Contains(capture, prop.Name) {
+			some.Properties = append(some.Properties, prop)
+		}
+	}
+	for _, selected := range []*schema.Node{nil, some} {
+		bothSelected(t, full, selected, body, capture...)
+	}
+}
+
+func bothSelected(t testing.TB, full, selected *schema.Node, body []byte, capture ...string) {
 	t.Helper()
 	var reports [2][]string
 	var ps [2]*record.Projector
 	for i := range ps {
-		ps[i] = record.New(full, nil, func(path string) { reports[i] = append(reports[i], "new "+path) }, capture...)
+		ps[i] = record.New(full, selected, func(path string) { reports[i] = append(reports[i], "new "+path) }, capture...)
 		ps[i].OnWiden(func(path, change string) { reports[i] = append(reports[i], "widen "+path+" "+change) })
 		ps[i].OnInvalidUTF8(func(path string) { reports[i] = append(reports[i], "utf8 "+path) })
 	}
