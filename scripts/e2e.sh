@@ -2,25 +2,34 @@
 # make e2e: tap-dixa under Meltano, end to end, against the fake Dixa, into a
 # matrix of targets.
 #
-#   1. make build (bin/tap-dixa, bin/dixa-mock)
+#   1. make wheel (the release build's tap-dixa in the tap-dixa-go wheels, dist/wheels);
+#      the fake Dixa built with go into the temp dir. The tap is not built or run
+#      from bin/: Meltano runs the project in a copy of meltano.yml, in a temp dir
+#      with no bin/, whose one change is the extractor's pip_url: the wheels just
+#      built (--no-index --find-links dist/wheels tap-dixa-go==<their version>)
+#      instead of PyPI's release; no tap-dixa is on PATH
 #   2. Meltano and the loaders and mapper of meltano.yml, each in its own
 #      cached virtualenv (${XDG_CACHE_HOME:-~/.cache}/tap-dixa/e2e-<hash of the
 #      pins>), made once
-#   3. a throw-away PostgreSQL cluster on a free loopback port, database "warehouse"
-#   4. bin/dixa-mock with a few thousand conversations; the tap's config as
+#   3. meltano install of the extractor from the wheels, its venv made anew every
+#      run (--clean); meltano invoke tap-dixa --version runs
+#      .meltano/extractors/tap-dixa/venv/bin/tap-dixa (Meltano's own debug log
+#      says so) and prints the version of the wheels
+#   4. a throw-away PostgreSQL cluster on a free loopback port, database "warehouse"
+#   5. the fake Dixa with a few thousand conversations; the tap's config as
 #      TAP_DIXA_* variables (the mock's URL, high request rates), every default
 #      stream and the two children selected (TAP_DIXA__SELECT)
-#   5. meltano invoke tap-dixa --discover, meltano select tap-dixa --list --all
-#   6. meltano run into each target:
+#   6. meltano invoke tap-dixa --discover, meltano select tap-dixa --list --all
+#   7. meltano run into each target:
 #        tap-dixa hash-pii target-postgres     MeltanoLabs', schema tap_dixa, PII hashed
 #        tap-dixa target-postgres-pipelinewise PipelineWise's, schema tap_dixa_pipelinewise
 #        tap-dixa target-duckdb                e2e-output/warehouse.duckdb, schema tap_dixa
 #      every stream's keys = the mock's truth; ids above 2^53 exact; the
 #      hashed requester_email is md5 of the raw one, requester_phone_number dropped
-#   7. more data through the mock's POST /_admin/add; a second run into each
+#   8. more data through the mock's POST /_admin/add; a second run into each
 #      target from its own state loads only those; integer bookmarks
-#   8. meltano run --full-refresh tap-dixa target-jsonl: files = the truth
-#   9. meltano.yml and git status unchanged; a summary with the row counts
+#   9. meltano run --full-refresh tap-dixa target-jsonl: files = the truth
+#  10. meltano.yml and git status unchanged; a summary with the row counts
 #
 # Everything it needs it installs itself (PostgreSQL from Debian packages when
 # missing, as root); a second run reuses the cache. It stops at the first
@@ -56,10 +65,21 @@ t_start=$(date +%s.%N)
 step_no=0
 step() {
   step_no=$((step_no + 1))
-  printf '\ne2e: [%d/9 %5.1fs] %s\n' "$step_no" "$(echo "$(date +%s.%N) $t_start" | awk '{print $1 - $2}')" "$*"
+  printf '\ne2e: [%d/10 %5.1fs] %s\n' "$step_no" "$(echo "$(date +%s.%N) $t_start" | awk '{print $1 - $2}')" "$*"
 }
 
 command -v python3 > /dev/null || die "python3 is needed (for Meltano and the checks)"
+# The version make wheel stamps (make e2e passes the Makefile's), and the wheels' PEP 440 form.
+version=${VERSION:-$(bash scripts/version.sh)}
+pep=$(python3 scripts/wheel.py pep440 "$version")
+# No tap-dixa on PATH (a go install, a bin/ someone added): only the plugin's venv has one.
+clean_path=
+IFS=: read -ra path_dirs <<< "$PATH"
+for d in "${path_dirs[@]}"; do
+  [ -n "$d" ] && [ ! -x "$d/tap-dixa" ] && clean_path+=${clean_path:+:}$d
+done
+export PATH=$clean_path
+! command -v tap-dixa > /dev/null || die "tap-dixa is still on PATH: $(command -v tap-dixa)"
 yml_sum=$(sha256sum meltano.yml)
 # git status before, to check that the run leaves no file behind in the repo
 # (Go sources and schemas that appear meanwhile are someone's work in progress).
@@ -82,13 +102,38 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------------------
-step "make build"
-make --no-print-directory build
+step "make wheel (tap-dixa $version in the wheels tap-dixa-go $pep); the fake Dixa; the project copy"
+make --no-print-directory wheel VERSION="$version"
+ls dist/wheels/tap_dixa_go-"$pep"-*.whl > /dev/null 2>&1 || die "make wheel made no tap-dixa-go $pep wheels in dist/wheels"
+CGO_ENABLED=0 go build -trimpath -o "$tmp/dixa-mock" ./cmd/dixa-mock
+# meltano.yml with the extractor's pip_url pointing at the wheels just built, in a project
+# folder of its own (no bin/, no .meltano/): the one line that differs.
+proj=$tmp/project
+mkdir -p "$proj"
+pin_line='^    pip_url: tap-dixa-go==[^ ]*$'
+[ "$(grep -c "$pin_line" meltano.yml)" = 1 ] || die "meltano.yml has no single '    pip_url: tap-dixa-go==...' line for the extractor"
+local_pip_url="--no-index --find-links '$root/dist/wheels' tap-dixa-go==$pep"
+sed "s|$pin_line|    pip_url: \"$local_pip_url\"|" meltano.yml > "$proj/meltano.yml"
+[ "$(diff meltano.yml "$proj/meltano.yml" | grep -c '^[<>]')" = 2 ] || die "the project copy differs from meltano.yml by more than the pip_url line"
+export MELTANO_PROJECT_ROOT=$proj
+say "Meltano project: $proj/meltano.yml = meltano.yml with tap-dixa's pip_url: $local_pip_url"
+# From here on nothing needs Go, as on a user's machine: its folder leaves PATH (unless it
+# is a system folder that other tools share).
+go_dir=$(dirname "$(command -v go)")
+case $go_dir in
+  /usr/bin | /bin | /usr/local/bin) say "go stays on PATH (it is in $go_dir)" ;;
+  *)
+    PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$go_dir" | paste -sd: -)
+    ! command -v go > /dev/null || die "go is still on PATH: $(command -v go)"
+    say "no go on PATH from here on ($go_dir left it)"
+    ;;
+esac
 
 # ---------------------------------------------------------------------------
 step "Meltano $MELTANO_VERSION, the loaders and the mapper (cached virtualenvs)"
-pins="e2e cache v2, python $(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') meltano==$MELTANO_VERSION uv==$UV_VERSION
-$(grep -E '^[[:space:]]*pip_url:' meltano.yml | sed 's/^[[:space:]]*//' | sort)"
+# (tap-dixa-go's pin is left out: the tap's venv is made anew every run, from the wheels.)
+pins="e2e cache v3, python $(python3 -c 'import sys; print(sys.version.split()[0], sys.base_prefix)') meltano==$MELTANO_VERSION uv==$UV_VERSION
+$(grep -E '^[[:space:]]*pip_url:' meltano.yml | grep -v tap-dixa-go | sed 's/^[[:space:]]*//' | sort)"
 cache_root=${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tap-dixa
 cache=$cache_root/e2e-$(printf '%s' "$pins" | sha256sum | cut -c1-12)
 venv=$cache/venv
@@ -136,9 +181,11 @@ if ! cache_ok; then
   "$venv/bin/uv" pip install -q --python "$venv/bin/python" "meltano==$MELTANO_VERSION" >> "$out/install.log" 2>&1 ||
     die "installing meltano==$MELTANO_VERSION failed: $(tail -n 5 "$out/install.log")"
   # meltano install makes $MELTANO_SYS_DIR_ROOT/<type>s/<name>/venv from each
-  # pip_url (the extractor has none: skipped), with uv (seconds, not minutes).
-  PATH=$venv/bin:$PATH MELTANO_VENV_BACKEND=uv timeout 900 "$venv/bin/meltano" install >> "$out/install.log" 2>&1 ||
-    die "meltano install failed: $(tail -n 15 "$out/install.log")"
+  # pip_url, with uv (seconds, not minutes); the extractor's comes next step.
+  for type in loader mapper; do
+    PATH=$venv/bin:$PATH MELTANO_VENV_BACKEND=uv timeout 900 "$venv/bin/meltano" install --plugin-type "$type" >> "$out/install.log" 2>&1 ||
+      die "meltano install --plugin-type $type failed: $(tail -n 15 "$out/install.log")"
+  done
   touch "$cache/complete"
   cache_ok || die "meltano install did not make every plugin: $(tail -n 15 "$out/install.log")"
 else
@@ -159,6 +206,19 @@ mel() {
     die "meltano $* failed (log: e2e-output/$name.log)"
   fi
 }
+
+# ---------------------------------------------------------------------------
+step "meltano install tap-dixa: tap-dixa-go $pep from dist/wheels into a new venv"
+tap_exe=$MELTANO_SYS_DIR_ROOT/extractors/tap-dixa/venv/bin/tap-dixa
+MELTANO_VENV_BACKEND=uv mel install-tap-dixa install --clean --plugin-type extractor tap-dixa
+[ -x "$tap_exe" ] || die "meltano install made no $tap_exe (log: e2e-output/install-tap-dixa.log)"
+installed=$("$MELTANO_SYS_DIR_ROOT/extractors/tap-dixa/venv/bin/python" -c 'from importlib.metadata import version; print(version("tap-dixa-go"))')
+[ "$installed" = "$pep" ] || die "the extractor's venv has tap-dixa-go $installed, not $pep"
+mel version --log-level=debug invoke tap-dixa --version
+[ "$(cat "$out/version.out")" = "tap-dixa $version" ] || die "meltano invoke tap-dixa --version printed '$(cat "$out/version.out")', want 'tap-dixa $version'"
+grep -qF "Invoking: ['$tap_exe', " "$out/version.log" ||
+  die "Meltano did not run $tap_exe: $(grep -F 'Invoking:' "$out/version.log")"
+say "Meltano runs $tap_exe (tap-dixa-go $installed): $(cat "$out/version.out")"
 
 # ---------------------------------------------------------------------------
 step "throw-away PostgreSQL"
@@ -206,7 +266,7 @@ say "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$
 # ---------------------------------------------------------------------------
 step "fake Dixa and the tap's config"
 mock_end=$(date -u +%F) # today 00:00 UTC: all data lie before now
-bin/dixa-mock --addr 127.0.0.1:0 --url-file "$tmp/mock.url" --minute-seconds 0 --token "$TOKEN" \
+"$tmp/dixa-mock" --addr 127.0.0.1:0 --url-file "$tmp/mock.url" --minute-seconds 0 --token "$TOKEN" \
   --conversations "$CONVERSATIONS" --start "$START_DATE" --end "$mock_end" > /dev/null 2> "$out/mock.log" &
 mock_pid=$!
 url=$(check wait-url "$tmp/mock.url" 30) || die "dixa-mock did not start: $(cat "$out/mock.log")"

@@ -11,16 +11,25 @@ import (
 )
 
 // version is set at build time with
-// -ldflags "-X github.com/tap-dixa/tap-dixa/tap/cli.version=v1.2.3".
+// -ldflags "-X github.com/tap-dixa/tap-dixa/tap/cli.version=v1.2.3": the
+// Makefile, GoReleaser and so the wheels stamp the git version
+// (scripts/version.sh) into every binary they build.
 var version string
 
-// Version returns the tap's version: the one set at build time, else the
-// module version Go recorded, else "dev".
+// Version returns the tap's version: the one stamped at build time, else
+// the main module's version Go recorded (v1.2.3 for `go install
+// ...@v1.2.3`; for a `go build` in a git checkout, the tag or a
+// pseudo-version), else "dev".
 func Version() string {
-	if version != "" {
-		return version
+	bi, ok := debug.ReadBuildInfo()
+	return versionOf(version, bi, ok)
+}
+
+func versionOf(stamped string, bi *debug.BuildInfo, ok bool) string {
+	if stamped != "" {
+		return stamped
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	if ok && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "dev"
@@ -78,7 +87,7 @@ func writeAbout(w io.Writer, format string) error {
 // markdown prints and the README's config table repeats.
 func AboutMarkdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# `tap-dixa`\n\n%s\n\n## Capabilities\n\n", description)
+	fmt.Fprintf(&b, "# `tap-dixa`\n\n%s\n\nVersion: `%s`\n\n## Capabilities\n\n", description, Version())
 	for _, c := range capabilities {
 		fmt.Fprintf(&b, "- `%s`\n", c)
 	}
