@@ -19,7 +19,12 @@ type result struct {
 	err     error
 }
 
-func decodeAll(d *Decoder) result {
+func decodeAll(d *Decoder) result { return decode(d, bytes.Clone) }
+
+// decodeKept is decodeAll without copying the elements.
+func decodeKept(d *Decoder) result { return decode(d, func(b []byte) []byte { return b }) }
+
+func decode(d *Decoder, keep func([]byte) []byte) result {
 	var res result
 	for {
 		b, err := d.Next()
@@ -27,7 +32,7 @@ func decodeAll(d *Decoder) result {
 			res.err = err
 			return res
 		}
-		res.elems = append(res.elems, bytes.Clone(b))
+		res.elems = append(res.elems, keep(b))
 		res.members = append(res.members, slices.Clone(d.Members()))
 	}
 }
@@ -214,20 +219,6 @@ func checkAgainstStd(t *testing.T, data []byte) {
 				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
 			}
 		}
-	}
-}
-
-// decodeKept is decodeAll without copying the elements.
-func decodeKept(d *Decoder) result {
-	var res result
-	for {
-		b, err := d.Next()
-		if err != nil {
-			res.err = err
-			return res
-		}
-		res.elems = append(res.elems, b)
-		res.members = append(res.members, slices.Clone(d.Members()))
 	}
 }
 
