@@ -210,7 +210,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	edgeFrom := p.End.UnixMilli() - 1
 	next := map[string]int64{}
 	head := &headReader{r: resp.Body}
-	dec := jsonarray.NewDecoder(head)
+	dec := jsonarray.NewDecoderSize(head, aheadBuffer)
 	a := newAhead(dec)
 	defer func() {
 		resp.Body.Close() // ends a read the decoder waits on

@@ -197,8 +197,8 @@ func checkAgainstStd(t *testing.T, data []byte) {
 		// The way the input is read must not matter.
 		for name, d := range map[string]*Decoder{
 			"OneByteReader": NewDecoder(iotest.OneByteReader(bytes.NewReader(data))),
-			"DataErrReader": newDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 3),
-			"buffer of 1":   newDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 1),
+			"DataErrReader": NewDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 3),
+			"buffer of 1":   NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 1),
 		} {
 			other := decodeAll(d)
 			if !sameResult(got, other) {
@@ -212,7 +212,7 @@ func checkAgainstStd(t *testing.T, data []byte) {
 			"handover, nil back":       func([]byte) []byte { return nil },
 			"handover, too small back": func([]byte) []byte { return make([]byte, 1) },
 		} {
-			d := newDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 2)
+			d := NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 2)
 			d.SetHandover(handover)
 			other := decodeKept(d)
 			if !sameResult(got, other) {

@@ -176,10 +176,13 @@ func (d *Decoder) Members() []Member { return d.members }
 // in chunks of up to 1 MiB and may read past the array (to check that only
 // whitespace follows it).
 func NewDecoder(r io.Reader) *Decoder {
-	return newDecoderSize(r, defaultBufSize)
+	return NewDecoderSize(r, defaultBufSize)
 }
 
-func newDecoderSize(r io.Reader, size int) *Decoder {
+// NewDecoderSize is NewDecoder with a buffer of size bytes (at least 1):
+// reads are of up to size bytes, and with a handover function (see
+// SetHandover) a buffer handed over holds up to size bytes of elements.
+func NewDecoderSize(r io.Reader, size int) *Decoder {
 	if size < 1 {
 		size = 1
 	}

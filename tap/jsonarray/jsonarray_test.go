@@ -37,7 +37,7 @@ func TestValidArrays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, size := range []int{defaultBufSize, 1, 7} {
-			d := newDecoderSize(bytes.NewReader([]byte(tt.in)), size)
+			d := NewDecoderSize(bytes.NewReader([]byte(tt.in)), size)
 			var got []string
 			for {
 				b, err := d.Next()
@@ -176,7 +176,7 @@ func TestMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			for _, size := range []int{defaultBufSize, 1} {
-				d := newDecoderSize(strings.NewReader(tt.in), size)
+				d := NewDecoderSize(strings.NewReader(tt.in), size)
 				res := decodeAll(d)
 				err := res.err
 				if len(res.elems) != tt.n {
@@ -334,7 +334,7 @@ func TestReaders(t *testing.T) {
 		"DataErrReader": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) },
 	} {
 		for _, size := range []int{defaultBufSize, 1, 100, 4096} {
-			got := decodeAll(newDecoderSize(r(), size))
+			got := decodeAll(NewDecoderSize(r(), size))
 			if !sameResult(got, want) {
 				t.Errorf("%s, buffer %d: got %d elements, %v", name, size, len(got.elems), got.err)
 			}
@@ -342,7 +342,7 @@ func TestReaders(t *testing.T) {
 	}
 	// Truncated at every byte of the first elements.
 	for i := 1; i < 3000; i++ {
-		got := decodeAll(newDecoderSize(iotest.OneByteReader(bytes.NewReader(data[:i])), 16))
+		got := decodeAll(NewDecoderSize(iotest.OneByteReader(bytes.NewReader(data[:i])), 16))
 		var te *TruncatedError
 		if !errors.As(got.err, &te) || te.Offset != int64(i) || te.Elements != len(got.elems) {
 			t.Fatalf("truncated at %d: got %v", i, got.err)
@@ -360,7 +360,7 @@ func TestReaders(t *testing.T) {
 func TestLargeElement(t *testing.T) {
 	big := `"` + strings.Repeat("x", 3<<20) + `"`
 	in := `[1,` + big + `,{"a":` + big + `},2]`
-	d := newDecoderSize(iotest.HalfReader(strings.NewReader(in)), 1024)
+	d := NewDecoderSize(iotest.HalfReader(strings.NewReader(in)), 1024)
 	res := decodeAll(d)
 	if res.err != io.EOF || len(res.elems) != 4 || string(res.elems[1]) != big || string(res.elems[2]) != `{"a":`+big+`}` {
 		t.Fatalf("got %d elements, %v", len(res.elems), res.err)

@@ -27,7 +27,7 @@ func TestInvalidUTF8PassesThrough(t *testing.T) {
 			t.Fatalf("encoding/json rejects %q: %v", in, err)
 		}
 		for _, size := range []int{defaultBufSize, 1, 2, 3, 5, 8, 9} {
-			got := decodeAll(newDecoderSize(bytes.NewReader([]byte(in)), size))
+			got := decodeAll(NewDecoderSize(bytes.NewReader([]byte(in)), size))
 			if got.err != io.EOF || len(got.elems) != 2 {
 				t.Fatalf("%q (buffer %d): %q, %v", in, size, got.elems, got.err)
 			}
