@@ -56,8 +56,9 @@ func (b *batch) reset() []byte {
 // a batch the caller has handed back. There are aheadBatches at most, so
 // memory stays flat and a slow target still holds the decoder back.
 type ahead struct {
-	dec *jsonarray.Decoder
-	cur *batch // being filled
+	dec     *jsonarray.Decoder
+	cur     *batch // being filled
+	biggest int    // the largest buffer grow makes
 
 	// With a goroutine: batches go out on full and come back on free.
 	full, free chan *batch
@@ -72,17 +73,23 @@ type ahead struct {
 }
 
 const (
-	// aheadBuffer is the size of the decoder's buffer, hence of its reads
-	// and of a batch. At 1 GB, 4 MiB takes 12% less CPU than 1 MiB (fewer
+	// aheadFirst is the size of the decoder's first buffer of an export;
+	// each one it is handed after that is twice the last, up to
+	// aheadBuffer (see newAhead): the first
+	// batch comes soon (a small window is not held up), the later ones are
+	// big. At 1 GB, 4 MiB buffers take 12% less CPU than 1 MiB (fewer
 	// hand-overs between the goroutines); peak RSS 37 instead of 25 MiB.
+	aheadFirst  = 1 << 20
 	aheadBuffer = 4 << 20
 	// aheadBatches is how many batches (hence buffers) an ahead uses at
 	// most: one the decoder fills, one the caller reads.
 	aheadBatches = 2
 )
 
-func newAhead(dec *jsonarray.Decoder) *ahead {
-	a := &ahead{dec: dec, cur: &batch{}}
+// newAhead decodes dec ahead; each buffer the decoder is handed is twice
+// the last, up to biggest bytes.
+func newAhead(dec *jsonarray.Decoder, biggest int) *ahead {
+	a := &ahead{dec: dec, cur: &batch{}, biggest: biggest}
 	if runtime.GOMAXPROCS(0) < 2 {
 		dec.SetHandover(a.handoverInline)
 		return a
@@ -129,7 +136,7 @@ func (a *ahead) handover(full []byte) []byte {
 		a.cur = &batch{}
 		return nil
 	}
-	return a.cur.reset()
+	return a.grow(a.cur.reset(), full)
 }
 
 // handoverInline is handover without a goroutine: the batch is ready for
@@ -141,7 +148,16 @@ func (a *ahead) handoverInline(full []byte) []byte {
 		a.cur = &batch{}
 	}
 	a.spare = nil
-	return a.cur.reset()
+	return a.grow(a.cur.reset(), full)
+}
+
+// grow returns buf, or a new buffer if buf is smaller than twice the full
+// one (up to a.biggest).
+func (a *ahead) grow(buf, full []byte) []byte {
+	if want := min(2*cap(full), a.biggest); cap(buf) < want {
+		return make([]byte, 0, want)
+	}
+	return buf
 }
 
 // next returns the next batch, handing the previous one back. Once a batch

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ const testBuffer = 64 << 10
 // runs as far ahead as it can.
 func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 	t.Helper()
-	a := newAhead(jsonarray.NewDecoderSize(bytes.NewReader(body), testBuffer))
+	a := newAhead(jsonarray.NewDecoderSize(bytes.NewReader(body), testBuffer), testBuffer)
 	defer a.stop()
 	var recs []string
 	for batches := 1; ; batches++ {
@@ -111,6 +112,42 @@ func TestAheadSameWithOneOrTwoCPUs(t *testing.T) {
 	}
 }
 
+// Each buffer the decoder is handed is twice the last, up to the largest
+// asked for, with one CPU and with two; the records are all there.
+func TestAheadBuffersGrow(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	n := 0
+	for ; sb.Len() < 4<<20; n++ {
+		if n > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `{"id":%d,"text":"%s"}`, n, strings.Repeat("y", 100+n%200))
+	}
+	body := sb.String() + "]"
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		a := newAhead(jsonarray.NewDecoderSize(strings.NewReader(body), testBuffer), 4*testBuffer)
+		var sizes []int
+		records := 0
+		for {
+			b := a.next()
+			records += len(b.recs)
+			if b.err != nil {
+				assert.ErrorIs(t, b.err, io.EOF)
+				break
+			}
+			sizes = append(sizes, cap(b.buf))
+		}
+		a.stop()
+		assert.Equal(t, n, records, "GOMAXPROCS=%d", procs)
+		require.Greater(t, len(sizes), 3, "GOMAXPROCS=%d", procs)
+		assert.Equal(t, []int{testBuffer, 2 * testBuffer, 4 * testBuffer, 4 * testBuffer}, sizes[:4], "GOMAXPROCS=%d", procs)
+		assert.LessOrEqual(t, slices.Max(sizes), 4*testBuffer, "GOMAXPROCS=%d", procs)
+	}
+}
+
 // stop ends the goroutine when the caller gives up half-way, even while it
 // waits on a body that sends nothing more.
 func TestAheadStops(t *testing.T) {
@@ -119,7 +156,7 @@ func TestAheadStops(t *testing.T) {
 	go func() {
 		_, _ = pw.Write([]byte(`[1,2,3,`))
 	}()
-	a := newAhead(jsonarray.NewDecoder(pr))
+	a := newAhead(jsonarray.NewDecoder(pr), aheadBuffer)
 	require.NoError(t, pr.CloseWithError(errors.New("closed by the caller"))) // as resp.Body.Close
 	a.stop()
 }
