@@ -122,6 +122,9 @@ func newAhead(dec *jsonarray.Decoder, biggest int) *ahead {
 // handover sends the batch whose records lie in full and returns the
 // buffer of a batch the caller has handed back, waiting for one.
 func (a *ahead) handover(full []byte) []byte {
+	if a.stopped { // the decoder is only reading on to its end
+		return nil
+	}
 	a.cur.buf = full
 	select {
 	case a.full <- a.cur:

@@ -210,8 +210,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	edgeFrom := p.End.UnixMilli() - 1
 	next := map[string]int64{}
 	head := &headReader{r: resp.Body}
-	dec := jsonarray.NewDecoderSize(head, aheadFirst)
-	a := newAhead(dec, aheadBuffer)
+	a := newAhead(jsonarray.NewDecoderSize(head, aheadFirst), aheadBuffer)
 	defer func() {
 		resp.Body.Close() // ends a read the decoder waits on
 		a.stop()
