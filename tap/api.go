@@ -302,6 +302,9 @@ type projector struct {
 	sel      Selected
 	bookmark []string // bookmark_properties
 	sent     int      // the Projector's Version when the last SCHEMA was written
+	// before, if set, writes the RECORD lines buffered for the stream, so
+	// that a grown SCHEMA comes after them (see exporter.attempt).
+	before func() error
 }
 
 // writeSchema writes the stream's SCHEMA as the Projector has it now,
@@ -310,6 +313,11 @@ func (p *projector) writeSchema() error {
 	p.sent = p.Version()
 	if p.sel.Silent {
 		return nil
+	}
+	if p.before != nil {
+		if err := p.before(); err != nil {
+			return err
+		}
 	}
 	st := p.sel.Stream
 	return p.s.Out.WriteSchema(st.Name, p.Schema(), st.KeyProperties, p.bookmark)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tap-dixa/tap-dixa/tap/dixa"
 	"github.com/tap-dixa/tap-dixa/tap/jsonarray"
+	"github.com/tap-dixa/tap-dixa/tap/singer"
 	"golang.org/x/time/rate"
 )
 
@@ -196,7 +197,7 @@ func splittable(err error) bool {
 
 // attempt requests the window once and writes the records it has not
 // written before.
-func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
+func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 	after, before := p.Query()
 	q := url.Values{}
 	q.Set(e.st.AfterParam, strconv.FormatInt(after, 10))
@@ -207,6 +208,23 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	}
 	defer resp.Body.Close()
 	extracted := e.Now()
+	// Records are made straight into their RECORD lines, which go to the
+	// Writer a megabyte at a time and whatever happens before attempt
+	// returns: a record counts as written (p.written) once its line ends.
+	var out *singer.Lines
+	var buf []byte // the line being made; only the record if silent
+	if !e.silent {
+		if out, err = e.Out.Lines(e.st.Name, extracted, 0); err != nil {
+			return 0, err
+		}
+		e.proj.before = out.Flush // a grown SCHEMA follows the lines before it
+		defer func() {
+			e.proj.before = nil
+			if ferr := out.Flush(); err == nil {
+				err = ferr
+			}
+		}()
+	}
 	edgeFrom := p.End.UnixMilli() - 1
 	next := map[string]int64{}
 	head := &headReader{r: resp.Body}
@@ -215,18 +233,22 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 		resp.Body.Close() // ends a read the decoder waits on
 		a.stop()
 	}()
-	var buf []byte
-	n, base := 0, 0 // base: the index of the batch's first record
-	counted := 0    // records of n counted in e.count
+	base := 0    // the index of the batch's first record
+	counted := 0 // records of n counted in e.count
 	for {
 		b := a.next()
 		err := b.records(func(j int, raw []byte, members []jsonarray.Member) error {
 			i := base + j
+			if out != nil {
+				buf = out.Begin()
+			} else {
+				buf = buf[:0]
+			}
 			// project writes a grown SCHEMA now, before this record (or any
 			// later one) is written, even if a failed attempt already wrote
 			// this one: records are skipped below, SCHEMAs never.
 			var err error
-			if buf, err = e.proj.projectMembers(buf[:0], raw, members); err != nil {
+			if buf, err = e.proj.projectMembers(buf, raw, members); err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
 			id, rv := e.proj.Captured(0), e.proj.Captured(1)
@@ -247,13 +269,16 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 			if p.written.has(h) {
 				return nil // written by a failed attempt
 			}
-			if !e.silent {
-				if err := e.Out.WriteRecord(e.st.Name, buf, extracted, 0); err != nil {
-					return err
-				}
-			}
 			if e.wantIDs {
 				e.ids = append(e.ids, bytes.Clone(id))
+			}
+			if out != nil {
+				out.End(buf)
+				if out.Len() >= linesFlush {
+					if err := out.Flush(); err != nil {
+						return err
+					}
+				}
 			}
 			p.written.add(h)
 			n++
@@ -282,6 +307,10 @@ func (e *exporter) attempt(ctx context.Context, p pending) (int, error) {
 	e.edge = next
 	return n, nil
 }
+
+// linesFlush is how many bytes of RECORD lines an export buffers before
+// it hands them to the Writer.
+const linesFlush = 1 << 20
 
 // headReader keeps the first bytes of a body, so that an answer that is
 // not a JSON array can be quoted in the error.

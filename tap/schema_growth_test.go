@@ -116,6 +116,21 @@ func TestExportSendsWiderSchemaBeforeNewFields(t *testing.T) {
 		schemas := assertSchemaPrecedes(t, ms, "conversations")
 		// The first, brand_new, rating_score widened, brand_new.c.
 		require.Len(t, schemas, 4, out.String())
+		// Each grown SCHEMA comes after the records before the one that
+		// grew it, and right before that one.
+		var order []string
+		for _, m := range ms {
+			switch {
+			case m.Stream != "conversations":
+			case m.Type == "SCHEMA":
+				order = append(order, "SCHEMA")
+			case m.Type == "RECORD":
+				var r struct{ ID json.RawMessage }
+				require.NoError(t, json.Unmarshal(m.Record, &r))
+				order = append(order, string(r.ID))
+			}
+		}
+		assert.Equal(t, []string{"SCHEMA", "1", "SCHEMA", "2", "3", "SCHEMA", "4", "SCHEMA", "5"}, order)
 		for _, m := range schemas {
 			assert.Equal(t, []string{"id"}, m.KeyProperties)
 			assert.Equal(t, []string{"updated_at"}, m.BookmarkProperties)

@@ -79,7 +79,7 @@ func (p *Projector) addMember(f *field, pos int, rawKey []byte) *field {
 	child := &field{path: join(f.path, name), kinds: kNull, keep: true, node: n, inferred: true}
 	f.props[name] = child
 	if pos < len(f.order) && f.order[pos].key == string(rawKey[1:len(rawKey)-1]) {
-		f.order[pos].field = child
+		f.order[pos] = newMember(f.order[pos].key, child)
 	}
 	p.version++
 	if !f.inferred && p.onNew != nil {

@@ -102,7 +102,13 @@ func TestProjectMembersIsProject(t *testing.T) {
 // FuzzProjectMembers holds ProjectMembers to Project on any valid input.
 func FuzzProjectMembers(f *testing.F) {
 	for _, s := range []string{`[{"id":1,"name":"x","ratings":[{"rating_score":1}],"open":{"a":[1,2]}}]`,
-		`[{"id":1.5,"to":"x","tags":[null]},{"id":"a","name":{"a":1}}]`, "[{\"name\":\"a\xffb\",\"n\":1e3,\"nested\":true}]"} {
+		`[{"id":1.5,"to":"x","tags":[null]},{"id":"a","name":{"a":1}}]`, "[{\"name\":\"a\xffb\",\"n\":1e3,\"nested\":true}]",
+		// Names of 8, 15, 16, 17 bytes changing in their last byte from one
+		// record to the next at the same position; short names at the very
+		// end of a record; white space between some members only.
+		`[{"id":"a","from_phone_numbe":"1","voicemail_url":null,"to_phone_number":"2","text":"t","b":1},` +
+			`{"id":"b","from_phone_numbx":"1","voicemail_urx":null,"to_phone_numbex":"2","text":"t","b":1},` +
+			`{"id":"c","from_phone_number":"1", "voicemail_url":null ,"to_phone_number":"2","text" :"t","a":1}]`} {
 		f.Add([]byte(s))
 	}
 	raw, err := os.ReadFile("../../schemas/messages.json")

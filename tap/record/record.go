@@ -10,6 +10,7 @@
 package record
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -70,6 +71,22 @@ type field struct {
 type member struct {
 	key   string
 	field *field // nil for a member the schema does not declare
+	// The key's first and second 8 bytes, masked to its length, for a
+	// key of up to 16 bytes: compared as two words, without a call.
+	w0, w1, m0, m1 uint64
+}
+
+func newMember(key string, field *field) member {
+	m := member{key: key, field: field}
+	if len(key) <= 16 {
+		var b [16]byte
+		copy(b[:], key)
+		m.m0 = ^uint64(0) >> (64 - 8*min(len(key), 8))
+		m.m1 = ^uint64(0) >> (64 - 8*max(len(key)-8, 0))
+		m.w0 = binary.LittleEndian.Uint64(b[:8]) & m.m0
+		m.w1 = binary.LittleEndian.Uint64(b[8:]) & m.m1
+	}
+	return m
 }
 
 // lookup returns the field of the member at position i named by the raw
@@ -85,11 +102,35 @@ func (f *field) lookup(i int, rawKey []byte) *field {
 	}
 	child := f.props[name]
 	if i < len(f.order) {
-		f.order[i] = member{string(inner), child}
+		f.order[i] = newMember(string(inner), child)
 	} else if i == len(f.order) && i < 256 {
-		f.order = append(f.order, member{string(inner), child})
+		f.order = append(f.order, newMember(string(inner), child))
 	}
 	return child
+}
+
+// cached returns the field of the member m of rec, at position i, if the
+// last object seen here had a member of the same name there, else nil
+// (also for a member the schema does not declare): lookup's fast path.
+func (f *field) cached(i int, rec []byte, m jsonarray.Member) *field {
+	if i >= len(f.order) {
+		return nil
+	}
+	o := &f.order[i]
+	k, n := m.KeyStart+1, m.KeyEnd-m.KeyStart-2
+	if n != len(o.key) {
+		return nil
+	}
+	if n <= 16 && k+16 <= len(rec) {
+		if binary.LittleEndian.Uint64(rec[k:])&o.m0 != o.w0 || binary.LittleEndian.Uint64(rec[k+8:])&o.m1 != o.w1 {
+			return nil
+		}
+		return o.field
+	}
+	if string(rec[k:k+n]) != o.key {
+		return nil
+	}
+	return o.field
 }
 
 // Projector fits records to one stream's schema. It is not safe for
@@ -214,9 +255,10 @@ func (p *Projector) OnInvalidUTF8(fn func(path string)) {
 }
 
 // Captured returns the raw value of the i-th captured field in the last
-// projected record, or nil if the record did not have it. The slice
-// aliases the output Project appended (or is a copy, if invalid UTF-8 was
-// replaced in it).
+// projected record, as it was written, or nil if the record did not have
+// it. The slice aliases the output Project appended or, for a value
+// ProjectMembers wrote as it came, the record (or it is a copy, if invalid
+// UTF-8 was replaced in it).
 func (p *Projector) Captured(i int) []byte { return p.captured[i] }
 
 // Error is a record that does not fit the schema.
@@ -265,21 +307,41 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 	}
 	f := p.root
 	dst = append(dst, '{')
-	first := true
+	// Kept members written as they are and lying next to each other in
+	// rec, with nothing but ':' and ',' between their parts, are copied in
+	// one go: rec[from:to] is such a run not yet appended.
+	from, to := 0, 0
+	comma := false // dst holds a member: a comma goes before the next
 	for pos, m := range members {
-		rawKey := rec[m.KeyStart:m.KeyEnd]
-		child := p.member(f, pos, rawKey)
+		child := f.cached(pos, rec, m)
+		if child == nil {
+			child = p.member(f, pos, rec[m.KeyStart:m.KeyEnd])
+		}
 		if !child.keep {
 			continue
 		}
-		if !first {
+		v := rec[m.ValueStart:m.ValueEnd]
+		if m.ValueStart == m.KeyEnd+1 && child.asIs(v) {
+			if child.capture > 0 {
+				p.captured[child.capture-1] = v
+			}
+			if from == to || m.KeyStart != to+1 {
+				dst, comma = appendRun(dst, rec[from:to], comma)
+				from = m.KeyStart
+			}
+			to = m.ValueEnd
+			continue
+		}
+		dst, comma = appendRun(dst, rec[from:to], comma)
+		from, to = 0, 0
+		if comma {
 			dst = append(dst, ',')
 		}
-		first = false
-		dst = append(dst, rawKey...)
+		comma = true
+		dst = append(dst, rec[m.KeyStart:m.KeyEnd]...)
 		dst = append(dst, ':')
 		valStart := len(dst)
-		if v := rec[m.ValueStart:m.ValueEnd]; child.asIs(v) {
+		if child.asIs(v) {
 			dst = append(dst, v...)
 		} else {
 			s := scanner{b: rec[:m.ValueEnd], i: m.ValueStart}
@@ -292,7 +354,20 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 			p.captured[child.capture-1] = dst[valStart:]
 		}
 	}
+	dst, _ = appendRun(dst, rec[from:to], comma)
 	return append(dst, '}'), nil
+}
+
+// appendRun appends run, members of an object, after a comma if comma is
+// set; it returns whether dst now ends with a member.
+func appendRun(dst, run []byte, comma bool) ([]byte, bool) {
+	if len(run) == 0 {
+		return dst, comma
+	}
+	if comma {
+		dst = append(dst, ',')
+	}
+	return append(dst, run...), true
 }
 
 // member returns the field of the member at position pos of an object of

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +28,7 @@ const TimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // concurrent use; each message is written whole.
 type Writer struct {
 	mu      sync.Mutex
+	out     io.Writer
 	buf     *bufio.Writer
 	schemas map[string][]byte // stream -> the start of its RECORD lines
 	scratch bytes.Buffer
@@ -42,7 +42,7 @@ type Writer struct {
 
 // NewWriter returns a Writer that writes to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{buf: bufio.NewWriterSize(w, 256<<10), schemas: map[string][]byte{}}
+	return &Writer{out: w, buf: bufio.NewWriterSize(w, 256<<10), schemas: map[string][]byte{}}
 }
 
 type schemaMessage struct {
@@ -88,15 +88,7 @@ func (w *Writer) WriteRecord(stream string, record []byte, extracted time.Time, 
 	}
 	if !extracted.Equal(w.lastTime) || version != w.lastVersion || w.suffix == nil {
 		// The tail of the line, kept while time and version stay.
-		l := w.suffix[:0]
-		if version != 0 {
-			l = append(l, `,"version":`...)
-			l = strconv.AppendInt(l, version, 10)
-		}
-		l = append(l, `,"time_extracted":"`...)
-		l = extracted.UTC().AppendFormat(l, TimeFormat)
-		l = append(l, "\"}\n"...)
-		w.suffix = l
+		w.suffix = appendSuffix(w.suffix[:0], extracted, version)
 		w.lastTime, w.lastVersion = extracted, version
 	}
 	// Three writes into the buffer, no copy of the line: the Writer is
