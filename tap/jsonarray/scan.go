@@ -31,7 +31,11 @@ func (d *Decoder) scanValue(p int) (int, error) {
 value: // c == buf[p] is the first byte of a value.
 	switch {
 	case c == '"':
-		if p, err = d.scanString(p + 1); err != nil {
+		// Most strings lie whole in the buffer and have no escape: they
+		// end here, without a call.
+		if p = plainPrefix(buf, p+1); p < len(buf) && buf[p] == '"' {
+			p++
+		} else if p, err = d.scanString(p); err != nil {
 			goto fail
 		}
 	case c == '{' || c == '[':
@@ -61,12 +65,20 @@ value: // c == buf[p] is the first byte of a value.
 		if p, err = d.scanNumber(p); err != nil {
 			goto fail
 		}
+	case c == 'n':
+		if p+4 <= len(buf) && binary.LittleEndian.Uint32(buf[p:]) == litNull {
+			p += 4
+		} else {
+			p, err = d.scanLiteral(p, "null")
+		}
 	case c == 't':
-		p, err = d.scanLiteral(p, "true")
+		if p+4 <= len(buf) && binary.LittleEndian.Uint32(buf[p:]) == litTrue {
+			p += 4
+		} else {
+			p, err = d.scanLiteral(p, "true")
+		}
 	case c == 'f':
 		p, err = d.scanLiteral(p, "false")
-	case c == 'n':
-		p, err = d.scanLiteral(p, "null")
 	default:
 		err = d.syntaxErr(c, p, "looking for beginning of value")
 	}
@@ -99,6 +111,8 @@ end: // A value ends just before p.
 				c = buf[p]
 			} else if c, p, err = d.nonSpace(p); err != nil {
 				goto fail
+			} else {
+				buf = d.buf
 			}
 			goto key
 		case '}':
@@ -136,7 +150,9 @@ key: // c == buf[p] is the first byte of an object key.
 	if len(stack) == 1 {
 		m.KeyStart = p - d.mark
 	}
-	if p, err = d.scanString(p + 1); err != nil {
+	if p = plainPrefix(buf, p+1); p < len(buf) && buf[p] == '"' {
+		p++
+	} else if p, err = d.scanString(p); err != nil {
 		goto fail
 	}
 	if len(stack) == 1 {
@@ -194,6 +210,31 @@ func (d *Decoder) peek(p int) (byte, int, error) {
 	return d.buf[p], p, nil
 }
 
+// plainPrefix returns the position of the first byte at or after p that
+// may be a quote, a backslash or a control character: it skips 8 bytes
+// at a time while none is, and stops 8 bytes or less before the end of
+// buf.
+func plainPrefix(buf []byte, p int) int {
+	for p+8 <= len(buf) {
+		if m := special(binary.LittleEndian.Uint64(buf[p:])); m != 0 {
+			return p + bits.TrailingZeros64(m)/8
+		}
+		p += 8
+	}
+	return p
+}
+
+// special has the high bit set in the byte of x (8 bytes, little-endian)
+// that is the first quote, backslash or control character in it, if any;
+// bits above it may be set too. Flipping bit 1 of every byte maps both
+// the quote (0x22) and the control characters to the bytes below 0x21,
+// and nothing else there, so one test finds both.
+func special(x uint64) uint64 {
+	q := x ^ (lsb * 0x02)
+	b := x ^ (lsb * '\\')
+	return ((q-lsb*0x21)&^q | (b-lsb)&^b) & msb
+}
+
 // scanString scans a string from just after its opening quote at p-1 and
 // returns the position just after its closing quote.
 func (d *Decoder) scanString(p int) (int, error) {
@@ -202,17 +243,7 @@ func (d *Decoder) scanString(p int) (int, error) {
 		buf := d.buf
 		// Skip 8 bytes at a time while none is a quote, a backslash or a
 		// control character.
-		for p+8 <= len(buf) {
-			x := binary.LittleEndian.Uint64(buf[p:])
-			q := x ^ (lsb * '"')
-			b := x ^ (lsb * '\\')
-			m := ((q - lsb) &^ q) | ((b - lsb) &^ b) | ((x - lsb*0x20) &^ x)
-			if m &= msb; m != 0 {
-				p += bits.TrailingZeros64(m) / 8
-				goto special
-			}
-			p += 8
-		}
+		p = plainPrefix(buf, p)
 		for p < len(buf) && plainString[buf[p]] {
 			p++
 		}
@@ -222,7 +253,7 @@ func (d *Decoder) scanString(p int) (int, error) {
 			}
 			continue
 		}
-	special: // buf[p] is a quote, a backslash or a control character.
+		// buf[p] is a quote, a backslash or a control character.
 		switch c := buf[p]; c {
 		case '"':
 			return p + 1, nil
@@ -261,6 +292,10 @@ func (d *Decoder) scanString(p int) (int, error) {
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
+
+	// null and true as little-endian words
+	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
 )
 
 // plainString tells the bytes that can be skipped in a string: all but the
