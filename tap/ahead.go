@@ -15,14 +15,14 @@ type batch struct {
 	buf     []byte             // the buffer the records lie in, for reuse; nil in the last batch
 	recs    [][]byte           // the records, in order
 	members []jsonarray.Member // the records' top-level members, in turn
-	mends   []int              // where each record's members end in members
+	mends   []int32            // where each record's members end in members
 	err     error
 }
 
 // records calls fn with each record of b, its index in b and its
 // top-level members (see jsonarray.Decoder.Members).
 func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) error) error {
-	mstart := 0
+	mstart := int32(0)
 	for i, rec := range b.recs {
 		mend := b.mends[i]
 		if err := fn(i, rec, b.members[mstart:mend:mend]); err != nil {
@@ -33,19 +33,28 @@ func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) e
 	return nil
 }
 
-// add appends the record the decoder returned last.
+// add appends the record the decoder returned last. Its members are in
+// the slice the decoder hands over with the buffer (see handover): only
+// their count is kept here.
 func (b *batch) add(rec []byte, dec *jsonarray.Decoder) {
 	b.recs = append(b.recs, rec)
-	b.members = append(b.members, dec.Members()...)
-	b.mends = append(b.mends, len(b.members))
+	b.mends = append(b.mends, b.mend()+int32(len(dec.Members())))
 }
 
-// reset empties b and returns its buffer, for the decoder to go on in.
-func (b *batch) reset() []byte {
-	buf := b.buf
+func (b *batch) mend() int32 {
+	if len(b.mends) == 0 {
+		return 0
+	}
+	return b.mends[len(b.mends)-1]
+}
+
+// reset empties b and returns its buffer and members slice, for the
+// decoder to go on in.
+func (b *batch) reset() ([]byte, []jsonarray.Member) {
+	buf, members := b.buf, b.members[:0]
 	clear(b.recs) // let go of the old buffer's records
-	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], b.members[:0], b.mends[:0], nil
-	return buf
+	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], nil, b.mends[:0], nil
+	return buf, members
 }
 
 // ahead decodes an export a buffer at a time: in a goroutine of its own
@@ -106,7 +115,7 @@ func newAhead(dec *jsonarray.Decoder, biggest int) *ahead {
 				return
 			}
 			if err != nil {
-				a.cur.err = err
+				a.cur.members, a.cur.err = a.dec.HeldMembers(), err
 				select {
 				case a.full <- a.cur:
 				case <-a.done:
@@ -119,48 +128,56 @@ func newAhead(dec *jsonarray.Decoder, biggest int) *ahead {
 	return a
 }
 
-// handover sends the batch whose records lie in full and returns the
-// buffer of a batch the caller has handed back, waiting for one.
-func (a *ahead) handover(full []byte) []byte {
+// handover sends the batch whose records lie in full, with their members,
+// and returns the buffer and members slice of a batch the caller has
+// handed back, waiting for one.
+func (a *ahead) handover(full []byte, members []jsonarray.Member) ([]byte, []jsonarray.Member) {
 	if a.stopped { // the decoder is only reading on to its end
-		return nil
+		return nil, nil
 	}
-	a.cur.buf = full
+	a.cur.buf, a.cur.members = full, members
 	select {
 	case a.full <- a.cur:
 	case <-a.done:
 		a.stopped = true
-		return nil
+		return nil, nil
 	}
 	select {
 	case a.cur = <-a.free:
 	case <-a.done:
 		a.stopped = true
 		a.cur = &batch{}
-		return nil
+		return nil, nil
 	}
-	return a.grow(a.cur.reset(), full)
+	return a.grow(full)
 }
 
 // handoverInline is handover without a goroutine: the batch is ready for
 // next to return, and the caller has handed back the previous one.
-func (a *ahead) handoverInline(full []byte) []byte {
-	a.cur.buf = full
+func (a *ahead) handoverInline(full []byte, members []jsonarray.Member) ([]byte, []jsonarray.Member) {
+	a.cur.buf, a.cur.members = full, members
 	a.ready = a.cur
 	if a.cur = a.spare; a.cur == nil {
 		a.cur = &batch{}
 	}
 	a.spare = nil
-	return a.grow(a.cur.reset(), full)
+	return a.grow(full)
 }
 
-// grow returns buf, or a new buffer if buf is smaller than twice the full
-// one (up to a.biggest).
-func (a *ahead) grow(buf, full []byte) []byte {
-	if want := min(2*cap(full), a.biggest); cap(buf) < want {
-		return make([]byte, 0, want)
+// grow empties a.cur and returns its buffer and members slice, or new ones
+// where they are smaller than fits twice the full buffer (up to
+// a.biggest): a member for every 32 bytes, so that most exports never
+// grow the slice while a buffer fills.
+func (a *ahead) grow(full []byte) ([]byte, []jsonarray.Member) {
+	buf, members := a.cur.reset()
+	want := min(2*cap(full), a.biggest)
+	if cap(buf) < want {
+		buf = make([]byte, 0, want)
 	}
-	return buf
+	if cap(members) < want/32 {
+		members = make([]jsonarray.Member, 0, want/32)
+	}
+	return buf, members
 }
 
 // next returns the next batch, handing the previous one back. Once a batch
@@ -177,7 +194,7 @@ func (a *ahead) next() *batch {
 				// If the decoder handed a buffer over before it failed,
 				// that batch goes first; Next fails again on the next call.
 				if a.ready == nil {
-					a.cur.err = err
+					a.cur.members, a.cur.err = a.dec.HeldMembers(), err
 					a.ready = a.cur
 				}
 				break

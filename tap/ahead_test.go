@@ -30,8 +30,9 @@ func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 	for batches := 1; ; batches++ {
 		b := a.next()
 		base := len(recs)
-		require.NoError(t, b.records(func(j int, rec []byte, _ []jsonarray.Member) error {
+		require.NoError(t, b.records(func(j int, rec []byte, members []jsonarray.Member) error {
 			require.Equal(t, base+j, len(recs), "records are numbered within their batch")
+			require.Equal(t, string(rec), fromMembers(rec, members), "record %d's members", base+j)
 			recs = append(recs, string(rec))
 			if slow {
 				runtime.Gosched()
@@ -42,6 +43,15 @@ func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 			return recs, batches, b.err
 		}
 	}
+}
+
+// fromMembers rebuilds the compact object rec from its members.
+func fromMembers(rec []byte, members []jsonarray.Member) string {
+	var parts []string
+	for _, m := range members {
+		parts = append(parts, string(rec[m.KeyStart:m.KeyEnd])+":"+string(rec[m.ValueStart:m.ValueEnd]))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 // Decoding ahead in a goroutine or in the caller's gives every record, in
@@ -131,6 +141,7 @@ func TestAheadBuffersGrow(t *testing.T) {
 		a := newAhead(jsonarray.NewDecoderSize(strings.NewReader(body), testBuffer), 4*testBuffer)
 		var sizes []int
 		records := 0
+		reused := map[*jsonarray.Member]bool{} // the members slices of full-sized buffers
 		for {
 			b := a.next()
 			records += len(b.recs)
@@ -139,8 +150,13 @@ func TestAheadBuffersGrow(t *testing.T) {
 				break
 			}
 			sizes = append(sizes, cap(b.buf))
+			if cap(b.buf) == 4*testBuffer {
+				reused[&b.members[:1][0]] = true
+			}
 		}
 		a.stop()
+		// Once grown, the members slices are reused like the buffers.
+		assert.LessOrEqual(t, len(reused), aheadBatches+1, "GOMAXPROCS=%d", procs)
 		assert.Equal(t, n, records, "GOMAXPROCS=%d", procs)
 		require.Greater(t, len(sizes), 3, "GOMAXPROCS=%d", procs)
 		assert.Equal(t, []int{testBuffer, 2 * testBuffer, 4 * testBuffer, 4 * testBuffer}, sizes[:4], "GOMAXPROCS=%d", procs)

@@ -21,10 +21,16 @@ type result struct {
 
 func decodeAll(d *Decoder) result { return decode(d, bytes.Clone) }
 
-// decodeKept is decodeAll without copying the elements.
-func decodeKept(d *Decoder) result { return decode(d, func(b []byte) []byte { return b }) }
+// decodeKept is decodeAll without copying the elements or their members.
+func decodeKept(d *Decoder) result {
+	return decode(d, func(b []byte) []byte { return b }, func(m []Member) []Member { return m })
+}
 
-func decode(d *Decoder, keep func([]byte) []byte) result {
+func decode(d *Decoder, keep func([]byte) []byte, keepMembers ...func([]Member) []Member) result {
+	keepM := slices.Clone[[]Member]
+	if len(keepMembers) > 0 {
+		keepM = keepMembers[0]
+	}
 	var res result
 	for {
 		b, err := d.Next()
@@ -33,7 +39,7 @@ func decode(d *Decoder, keep func([]byte) []byte) result {
 			return res
 		}
 		res.elems = append(res.elems, keep(b))
-		res.members = append(res.members, slices.Clone(d.Members()))
+		res.members = append(res.members, keepM(d.Members()))
 	}
 }
 
@@ -62,7 +68,7 @@ func membersOf(t *testing.T, elem []byte) []Member {
 		valueEnd := int(dec.InputOffset())
 		keyStart := from + bytes.IndexByte(elem[from:], '"')
 		valueStart := valueEnd - len(v)
-		out = append(out, Member{keyStart, keyEnd, valueStart, valueEnd})
+		out = append(out, Member{int32(keyStart), int32(keyEnd), int32(valueStart), int32(valueEnd)})
 	}
 	return out
 }
@@ -206,17 +212,25 @@ func checkAgainstStd(t *testing.T, data []byte) {
 			}
 		}
 
-		// Handing buffers over: every element returned stays as it was,
-		// uncopied, to the end.
-		for name, handover := range map[string]func([]byte) []byte{
-			"handover, nil back":       func([]byte) []byte { return nil },
-			"handover, too small back": func([]byte) []byte { return make([]byte, 1) },
+		// Handing buffers over: every element returned and its members
+		// stay as they were, uncopied, to the end; the members handed over
+		// are those of the elements returned before, in turn.
+		for name, back := range map[string]func() ([]byte, []Member){
+			"handover, nil back":       func() ([]byte, []Member) { return nil, nil },
+			"handover, too small back": func() ([]byte, []Member) { return make([]byte, 1), make([]Member, 0, 1) },
 		} {
+			var handed []Member
 			d := NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 2)
-			d.SetHandover(handover)
+			d.SetHandover(func(_ []byte, members []Member) ([]byte, []Member) {
+				handed = append(handed, members...)
+				return back()
+			})
 			other := decodeKept(d)
 			if !sameResult(got, other) {
 				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
+			}
+			if all := slices.Concat(got.members...); len(handed) > len(all) || !slices.Equal(handed, all[:len(handed)]) {
+				t.Fatalf("%s: members handed over %v, want the first of %v", name, handed, all)
 			}
 		}
 	}

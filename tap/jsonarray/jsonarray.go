@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -141,36 +142,56 @@ type Decoder struct {
 
 	stack []bool // open containers within the current element; true for an object
 
-	members []Member // of the current element, if it is an object
+	// members[mstart:] are the current element's top-level members, if it
+	// is an object; with a handover function, members[:mstart] are those
+	// of the elements returned since the last call of it.
+	members []Member
+	mstart  int
 
-	handover func(full []byte) []byte // see SetHandover
+	handover func(full []byte, members []Member) ([]byte, []Member) // see SetHandover
 }
 
 // SetHandover makes d hand each buffer it has filled to fn instead of
 // reusing it. When d needs room for more input, it calls fn with its
 // buffer, which holds every element Next returned since the previous call
-// (or since the start): d never writes to that buffer again, so those
-// elements stay valid for as long as the caller keeps it. fn returns the
-// buffer d goes on in (what it holds is overwritten); d allocates one if
-// it is nil or too small. d copies into it only what it has read and not
-// yet returned, usually part of one element.
+// (or since the start), and with the members of those elements, in turn
+// (each one's Members): d never writes to either again, so they stay
+// valid for as long as the caller keeps them. fn returns the buffer d
+// goes on in and the slice it appends the next members to (what they hold
+// is overwritten); d allocates a buffer if it is nil or too small. d
+// copies into them only what it has read and not yet returned, usually
+// part of one element.
 //
 // Without a handover function d reuses its one buffer, and an element is
 // only valid until the next call of Next. fn is called from within Next.
-func (d *Decoder) SetHandover(fn func(full []byte) []byte) { d.handover = fn }
+func (d *Decoder) SetHandover(fn func(full []byte, members []Member) ([]byte, []Member)) {
+	d.handover = fn
+}
 
 // Member is where one top-level member of an element that is an object
 // lies in the bytes Next returned: its key (quotes included) is
-// elem[KeyStart:KeyEnd] and its value elem[ValueStart:ValueEnd].
+// elem[KeyStart:KeyEnd] and its value elem[ValueStart:ValueEnd]. The
+// offsets are 32 bits, half the memory of ints: an element may be up to
+// [MaxElement] bytes long.
 type Member struct {
-	KeyStart, KeyEnd, ValueStart, ValueEnd int
+	KeyStart, KeyEnd, ValueStart, ValueEnd int32
 }
+
+// MaxElement is the length of the longest element a Decoder returns; a
+// longer one is an error.
+const MaxElement = math.MaxInt32
 
 // Members returns the top-level members of the element Next returned last,
 // in order, if it is an object (else none). The decoder found them while it
 // validated the element, so a caller need not scan it again. The slice is
-// only valid until the next call of Next.
-func (d *Decoder) Members() []Member { return d.members }
+// only valid until the next call of Next (see SetHandover for longer).
+func (d *Decoder) Members() []Member { return d.members[d.mstart:] }
+
+// HeldMembers returns the members of every element Next returned since
+// the decoder last called its handover function (see SetHandover), in
+// turn: those it would hand over next. Without a handover function they
+// are the last element's.
+func (d *Decoder) HeldMembers() []Member { return d.members }
 
 // NewDecoder returns a Decoder that reads a JSON array from r. It reads from r
 // in chunks of up to 1 MiB and may read past the array (to check that only
@@ -203,8 +224,16 @@ func (d *Decoder) Next() ([]byte, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if d.handover == nil {
+		d.members = d.members[:0]
+	}
+	d.mstart = len(d.members)
 	b, err := d.next()
+	if err == nil && len(b) > MaxElement {
+		err = fmt.Errorf("jsonarray: element %d is longer than %d bytes", d.count-1, MaxElement)
+	}
 	if err != nil {
+		d.members = d.members[:d.mstart]
 		d.err = err
 		return nil, err
 	}
@@ -307,11 +336,13 @@ func (d *Decoder) fill() error {
 		var dst []byte
 		switch {
 		case d.handover != nil:
-			dst = d.handover(d.buf)
+			var ms []Member
+			dst, ms = d.handover(d.buf, d.members[:d.mstart])
 			if cap(dst) < size {
 				dst = make([]byte, size)
 			}
 			dst = dst[:cap(dst)]
+			d.members, d.mstart = append(ms[:0], d.members[d.mstart:]...), 0
 		case size > cap(d.buf):
 			dst = make([]byte, size)
 		default:

@@ -543,15 +543,18 @@ func TestHandover(t *testing.T) {
 		t.Fatal(err)
 	}
 	var handed [][]byte
-	spare := make([]byte, defaultBufSize)
+	var handedMembers []Member
+	spare, spareMembers := make([]byte, defaultBufSize), make([]Member, 0, 1000)
 	d := NewDecoder(iotest.HalfReader(bytes.NewReader(body)))
-	d.SetHandover(func(full []byte) []byte {
+	d.SetHandover(func(full []byte, members []Member) ([]byte, []Member) {
 		handed = append(handed, full)
-		back := spare
-		spare = nil // one spare only: then the decoder allocates
-		return back
+		handedMembers = append(handedMembers, members...)
+		back, backMembers := spare, spareMembers
+		spare, spareMembers = nil, nil // one spare only: then the decoder allocates
+		return back, backMembers
 	})
 	var got [][]byte
+	var members [][]Member
 	for {
 		b, err := d.Next()
 		if errors.Is(err, io.EOF) {
@@ -561,6 +564,15 @@ func TestHandover(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, b)
+		members = append(members, d.Members()) // not copied
+	}
+	if all := slices.Concat(members...); len(handedMembers) == 0 || !slices.Equal(handedMembers, all[:len(handedMembers)]) {
+		t.Errorf("members handed over are not those of the elements returned before")
+	}
+	for i := range got {
+		if want := membersOf(t, want[i]); !slices.Equal(members[i], want) {
+			t.Fatalf("element %d: members %v, want %v", i, members[i], want)
+		}
 	}
 	if len(got) != n {
 		t.Fatalf("got %d elements, want %d", len(got), n)

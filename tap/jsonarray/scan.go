@@ -27,7 +27,6 @@ func (d *Decoder) scanValue(p int) (int, error) {
 		err   error
 		m     Member // the top-level member being scanned, offsets from d.mark
 	)
-	d.members = d.members[:0]
 value: // c == buf[p] is the first byte of a value.
 	switch {
 	case c == '"':
@@ -93,7 +92,7 @@ end: // A value ends just before p.
 		return p, nil
 	}
 	if len(stack) == 1 && stack[0] {
-		m.ValueEnd = p - d.mark
+		m.ValueEnd = int32(p - d.mark)
 		d.members = append(d.members, m)
 	}
 	if p < len(buf) && buf[p] > ' ' {
@@ -148,7 +147,7 @@ key: // c == buf[p] is the first byte of an object key.
 		goto fail
 	}
 	if len(stack) == 1 {
-		m.KeyStart = p - d.mark
+		m.KeyStart = int32(p - d.mark)
 	}
 	if p = plainPrefix(buf, p+1); p < len(buf) && buf[p] == '"' {
 		p++
@@ -156,7 +155,7 @@ key: // c == buf[p] is the first byte of an object key.
 		goto fail
 	}
 	if len(stack) == 1 {
-		m.KeyEnd = p - d.mark
+		m.KeyEnd = int32(p - d.mark)
 	}
 	buf = d.buf
 	if p < len(buf) && buf[p] == ':' {
@@ -180,7 +179,7 @@ key: // c == buf[p] is the first byte of an object key.
 		buf = d.buf
 	}
 	if len(stack) == 1 {
-		m.ValueStart = p - d.mark
+		m.ValueStart = int32(p - d.mark)
 	}
 	goto value
 

@@ -117,7 +117,7 @@ func (f *field) cached(i int, rec []byte, m jsonarray.Member) *field {
 		return nil
 	}
 	o := &f.order[i]
-	k, n := m.KeyStart+1, m.KeyEnd-m.KeyStart-2
+	k, n := int(m.KeyStart)+1, int(m.KeyEnd-m.KeyStart)-2
 	if n != len(o.key) {
 		return nil
 	}
@@ -313,23 +313,24 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 	from, to := 0, 0
 	comma := false // dst holds a member: a comma goes before the next
 	for pos, m := range members {
+		ks, ke, vs, ve := int(m.KeyStart), int(m.KeyEnd), int(m.ValueStart), int(m.ValueEnd)
 		child := f.cached(pos, rec, m)
 		if child == nil {
-			child = p.member(f, pos, rec[m.KeyStart:m.KeyEnd])
+			child = p.member(f, pos, rec[ks:ke])
 		}
 		if !child.keep {
 			continue
 		}
-		v := rec[m.ValueStart:m.ValueEnd]
-		if m.ValueStart == m.KeyEnd+1 && child.asIs(v) {
+		v := rec[vs:ve]
+		if vs == ke+1 && child.asIs(v) {
 			if child.capture > 0 {
 				p.captured[child.capture-1] = v
 			}
-			if from == to || m.KeyStart != to+1 {
+			if from == to || ks != to+1 {
 				dst, comma = appendRun(dst, rec[from:to], comma)
-				from = m.KeyStart
+				from = ks
 			}
-			to = m.ValueEnd
+			to = ve
 			continue
 		}
 		dst, comma = appendRun(dst, rec[from:to], comma)
@@ -338,13 +339,13 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 			dst = append(dst, ',')
 		}
 		comma = true
-		dst = append(dst, rec[m.KeyStart:m.KeyEnd]...)
+		dst = append(dst, rec[ks:ke]...)
 		dst = append(dst, ':')
 		valStart := len(dst)
 		if child.asIs(v) {
 			dst = append(dst, v...)
 		} else {
-			s := scanner{b: rec[:m.ValueEnd], i: m.ValueStart}
+			s := scanner{b: rec[:ve], i: vs}
 			var err error
 			if dst, err = p.value(dst, &s, child); err != nil {
 				return dst, err
