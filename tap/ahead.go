@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"io"
 	"runtime"
 	"sync"
 
@@ -12,7 +13,8 @@ import (
 // error in the last batch (io.EOF after the last record of the array).
 // Records are not copied: the buffer travels with them.
 type batch struct {
-	buf     []byte             // the buffer the records lie in, for reuse; nil in the last batch
+	back    []byte             // the memory the decoder's buffers are cut from (see ahead.grow)
+	buf     []byte             // the buffer the records lie in; nil in the last batch
 	recs    [][]byte           // the records, in order
 	members []jsonarray.Member // the records' top-level members, in turn
 	mends   []int32            // where each record's members end in members
@@ -48,13 +50,16 @@ func (b *batch) mend() int32 {
 	return b.mends[len(b.mends)-1]
 }
 
-// reset empties b and returns its buffer and members slice, for the
-// decoder to go on in.
+// reset empties b and returns the memory of its buffer and its members
+// slice, for the decoder to go on in.
 func (b *batch) reset() ([]byte, []jsonarray.Member) {
-	buf, members := b.buf, b.members[:0]
+	back, members := b.back, b.members[:0]
+	if cap(b.buf) > cap(back) { // the decoder made a bigger one, for a big record
+		back = b.buf
+	}
 	clear(b.recs) // let go of the old buffer's records
-	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], nil, b.mends[:0], nil
-	return buf, members
+	b.back, b.buf, b.recs, b.members, b.mends, b.err = nil, nil, b.recs[:0], nil, b.mends[:0], nil
+	return back[:0], members
 }
 
 // ahead decodes an export a buffer at a time: in a goroutine of its own
@@ -84,10 +89,10 @@ type ahead struct {
 const (
 	// aheadFirst is the size of the decoder's first buffer of an export;
 	// each one it is handed after that is twice the last, up to
-	// aheadBuffer (see newAhead): the first
-	// batch comes soon (a small window is not held up), the later ones are
-	// big. At 1 GB, 4 MiB buffers take 12% less CPU than 1 MiB (fewer
-	// hand-overs between the goroutines); peak RSS 37 instead of 25 MiB.
+	// aheadBuffer (see newAhead): the first batch comes soon (a small
+	// window is not held up), the later ones are big. At 1 GB, 4 MiB
+	// buffers take 12% less CPU than 1 MiB (fewer hand-overs between the
+	// goroutines).
 	aheadFirst  = 1 << 20
 	aheadBuffer = 4 << 20
 	// aheadBatches is how many batches (hence buffers) an ahead uses at
@@ -95,19 +100,22 @@ const (
 	aheadBatches = 2
 )
 
-// newAhead decodes dec ahead; each buffer the decoder is handed is twice
-// the last, up to biggest bytes.
-func newAhead(dec *jsonarray.Decoder, biggest int) *ahead {
-	a := &ahead{dec: dec, cur: &batch{}, biggest: biggest}
+// newAhead decodes the JSON array r ahead; the decoder's first buffer
+// holds first bytes, each one it is handed after that twice the last, up
+// to biggest.
+func newAhead(r io.Reader, first, biggest int) *ahead {
+	a := &ahead{cur: &batch{}, biggest: biggest}
+	buf, _ := a.memory(first)
+	a.dec = jsonarray.NewDecoderBuffer(r, buf)
 	if runtime.GOMAXPROCS(0) < 2 {
-		dec.SetHandover(a.handoverInline)
+		a.dec.SetHandover(a.handoverInline)
 		return a
 	}
 	a.full, a.free, a.done = make(chan *batch, 1), make(chan *batch, aheadBatches-1), make(chan struct{})
 	for range aheadBatches - 1 {
 		a.free <- &batch{}
 	}
-	dec.SetHandover(a.handover)
+	a.dec.SetHandover(a.handover)
 	a.wg.Go(func() {
 		for {
 			raw, err := a.dec.Next()
@@ -164,20 +172,30 @@ func (a *ahead) handoverInline(full []byte, members []jsonarray.Member) ([]byte,
 	return a.grow(full)
 }
 
-// grow empties a.cur and returns its buffer and members slice, or new ones
-// where they are smaller than fits twice the full buffer (up to
-// a.biggest): a member for every 32 bytes, so that most exports never
-// grow the slice while a buffer fills.
+// grow empties a.cur and returns the decoder's next buffer, twice the
+// size of the full one (up to a.biggest), and the members slice to go
+// with it.
 func (a *ahead) grow(full []byte) ([]byte, []jsonarray.Member) {
-	buf, members := a.cur.reset()
-	want := min(2*cap(full), a.biggest)
-	if cap(buf) < want {
-		buf = make([]byte, 0, want)
+	return a.memory(min(2*cap(full), a.biggest))
+}
+
+// memory empties a.cur and returns a buffer of size bytes for the decoder,
+// cut from the batch's memory, and the members slice to go with it. A
+// batch's memory is a.biggest bytes, and its members slice has room for a
+// member every 32 bytes of it, made at once: memory costs only once it is
+// written to (a fresh page costs about 7 µs here), so a buffer that grows
+// within it writes to no more memory than it uses, and most exports never
+// grow the members slice.
+func (a *ahead) memory(size int) ([]byte, []jsonarray.Member) {
+	back, members := a.cur.reset()
+	if cap(back) < size {
+		back = make([]byte, 0, max(size, a.biggest))
 	}
-	if cap(members) < want/32 {
-		members = make([]jsonarray.Member, 0, want/32)
+	if cap(members) < size/32 {
+		members = make([]jsonarray.Member, 0, max(size, a.biggest)/32)
 	}
-	return buf, members
+	a.cur.back = back
+	return back[:0:size], members
 }
 
 // next returns the next batch, handing the previous one back. Once a batch

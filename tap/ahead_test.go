@@ -24,7 +24,7 @@ const testBuffer = 64 << 10
 // runs as far ahead as it can.
 func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 	t.Helper()
-	a := newAhead(jsonarray.NewDecoderSize(bytes.NewReader(body), testBuffer), testBuffer)
+	a := newAhead(bytes.NewReader(body), testBuffer, testBuffer)
 	defer a.stop()
 	var recs []string
 	for batches := 1; ; batches++ {
@@ -138,7 +138,7 @@ func TestAheadBuffersGrow(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
-		a := newAhead(jsonarray.NewDecoderSize(strings.NewReader(body), testBuffer), 4*testBuffer)
+		a := newAhead(strings.NewReader(body), testBuffer, 4*testBuffer)
 		var sizes []int
 		records := 0
 		reused := map[*jsonarray.Member]bool{} // the members slices of full-sized buffers
@@ -172,7 +172,7 @@ func TestAheadStops(t *testing.T) {
 	go func() {
 		_, _ = pw.Write([]byte(`[1,2,3,`))
 	}()
-	a := newAhead(jsonarray.NewDecoder(pr), aheadBuffer)
+	a := newAhead(pr, aheadFirst, aheadBuffer)
 	require.NoError(t, pr.CloseWithError(errors.New("closed by the caller"))) // as resp.Body.Close
 	a.stop()
 }

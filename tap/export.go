@@ -228,7 +228,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 	edgeFrom := p.End.UnixMilli() - 1
 	next := map[string]int64{}
 	head := &headReader{r: resp.Body}
-	a := newAhead(jsonarray.NewDecoderSize(head, aheadFirst), aheadBuffer)
+	a := newAhead(head, aheadFirst, aheadBuffer)
 	defer func() {
 		resp.Body.Close() // ends a read the decoder waits on
 		a.stop()
@@ -310,7 +310,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 
 // linesFlush is how many bytes of RECORD lines an export buffers before
 // it hands them to the Writer.
-const linesFlush = 1 << 20
+const linesFlush = 256 << 10
 
 // headReader keeps the first bytes of a body, so that an answer that is
 // not a JSON array can be quoted in the error.

@@ -207,7 +207,17 @@ func NewDecoderSize(r io.Reader, size int) *Decoder {
 	if size < 1 {
 		size = 1
 	}
-	return &Decoder{r: r, buf: make([]byte, 0, size)}
+	return NewDecoderBuffer(r, make([]byte, 0, size))
+}
+
+// NewDecoderBuffer is NewDecoderSize with buf[:cap(buf)] as its buffer, of
+// cap(buf) bytes (what it holds is overwritten); an empty one is replaced
+// by a buffer of 1 byte.
+func NewDecoderBuffer(r io.Reader, buf []byte) *Decoder {
+	if cap(buf) < 1 {
+		buf = make([]byte, 0, 1)
+	}
+	return &Decoder{r: r, buf: buf[:0]}
 }
 
 // Next returns the raw JSON bytes of the next element of the array, without
