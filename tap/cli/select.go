@@ -29,22 +29,22 @@ func selectStreams(catalogPath string, log *tap.Logger) ([]tap.Selected, error) 
 	}
 	var out []tap.Selected
 	for _, s := range tap.Streams {
-		spec, err := s.Spec()
+		var e *singer.CatalogEntry
+		if cat != nil {
+			if e = cat.Entry(s.Name); e == nil || !e.IsSelected() {
+				continue
+			}
+		} else if !s.SelectedByDefault {
+			continue
+		}
+		spec, err := s.Spec() // only the selected: parsing them all is most of the start-up
 		if err != nil {
 			return nil, err
 		}
 		sel := tap.Selected{Stream: s, Spec: spec, Schema: spec.Schema}
-		if cat == nil {
-			if s.SelectedByDefault {
-				out = append(out, sel)
-			}
-			continue
+		if e != nil {
+			sel.Schema = e.Metadata.SelectSchema(spec)
 		}
-		e := cat.Entry(s.Name)
-		if e == nil || !e.IsSelected() {
-			continue
-		}
-		sel.Schema = e.Metadata.SelectSchema(spec)
 		out = append(out, sel)
 	}
 	if len(out) == 0 {
