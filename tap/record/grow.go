@@ -65,9 +65,9 @@ func (p *Projector) Strict(names ...string) {
 	}
 }
 
-// addMember adds the member named by rawKey, at position pos of object
-// f, to f's schema: a field of type ["null"] that widens to the value.
-func (p *Projector) addMember(f *field, pos int, rawKey []byte) *field {
+// addMember adds the member named by rawKey, of object f, to f's schema:
+// a field of type ["null"] that widens to the value.
+func (p *Projector) addMember(f *field, rawKey []byte) *field {
 	name := keyName(rawKey)
 	if f.node == nil { // the schema written has no constraint here
 		child := &field{path: join(f.path, name), kinds: kAny, keep: true}
@@ -78,9 +78,6 @@ func (p *Projector) addMember(f *field, pos int, rawKey []byte) *field {
 	f.node.Properties = append(f.node.Properties, schema.Property{Name: name, Schema: n})
 	child := &field{path: join(f.path, name), kinds: kNull, keep: true, node: n, inferred: true}
 	f.props[name] = child
-	if pos < len(f.order) && f.order[pos].key == string(rawKey[1:len(rawKey)-1]) {
-		f.order[pos] = newMember(f.order[pos].key, child)
-	}
 	p.version++
 	if !f.inferred && p.onNew != nil {
 		p.onNew(child.path)

@@ -108,7 +108,15 @@ func FuzzProjectMembers(f *testing.F) {
 		// end of a record; white space between some members only.
 		`[{"id":"a","from_phone_numbe":"1","voicemail_url":null,"to_phone_number":"2","text":"t","b":1},` +
 			`{"id":"b","from_phone_numbx":"1","voicemail_urx":null,"to_phone_numbex":"2","text":"t","b":1},` +
-			`{"id":"c","from_phone_number":"1", "voicemail_url":null ,"to_phone_number":"2","text" :"t","a":1}]`} {
+			`{"id":"c","from_phone_number":"1", "voicemail_url":null ,"to_phone_number":"2","text" :"t","a":1}]`,
+		// Names of 17 to 24 bytes that differ in one byte past the 16th;
+		// a member left out, one added, two orders taking turns.
+		`[{"id":"a","chat_input_question":"q","is_automated_message":true,"text":"x"},` +
+			`{"id":"b","chat_input_questioN":"q","is_automated_messagE":true,"text":"x"},` +
+			`{"id":"c","is_automated_message":true,"text":"x"},` +
+			`{"id":"d","new":1,"chat_input_question":"q","is_automated_message":true,"text":"x"},` +
+			`{"id":"e","text":"x","chat_input_question":"q"},{"id":"f","chat_input_question":"q","text":"x"},` +
+			`{"id":"g","text":"x","chat_input_question":"q"},{"id":"h","cc":[],"from":"f","to":null}]`} {
 		f.Add([]byte(s))
 	}
 	raw, err := os.ReadFile("../../schemas/messages.json")

@@ -10,7 +10,6 @@
 package record
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -61,76 +60,11 @@ type field struct {
 	node     *schema.Node      // the field in Projector.schema; nil if that has none
 	fixed    bool              // never widened (Strict)
 	inferred bool              // added by the Projector
-	// order remembers the members of the last object seen here, by
-	// position: records of a stream share their field order, so a
-	// comparison usually replaces the map lookup.
-	order  []member
-	scalar *scalarMember // holds a scalar found in this object's place (convert.go)
-}
-
-type member struct {
-	key   string
-	field *field // nil for a member the schema does not declare
-	// The key's first and second 8 bytes, masked to its length, for a
-	// key of up to 16 bytes: compared as two words, without a call.
-	w0, w1, m0, m1 uint64
-}
-
-func newMember(key string, field *field) member {
-	m := member{key: key, field: field}
-	if len(key) <= 16 {
-		var b [16]byte
-		copy(b[:], key)
-		m.m0 = ^uint64(0) >> (64 - 8*min(len(key), 8))
-		m.m1 = ^uint64(0) >> (64 - 8*max(len(key)-8, 0))
-		m.w0 = binary.LittleEndian.Uint64(b[:8]) & m.m0
-		m.w1 = binary.LittleEndian.Uint64(b[8:]) & m.m1
-	}
-	return m
-}
-
-// lookup returns the field of the member at position i named by the raw
-// JSON string rawKey.
-func (f *field) lookup(i int, rawKey []byte) *field {
-	inner := rawKey[1 : len(rawKey)-1]
-	if i < len(f.order) && f.order[i].key == string(inner) {
-		return f.order[i].field
-	}
-	name := string(inner)
-	if hasByte(inner, '\\') || !utf8.Valid(inner) {
-		name = keyName(rawKey) // as encoding/json decodes it
-	}
-	child := f.props[name]
-	if i < len(f.order) {
-		f.order[i] = newMember(string(inner), child)
-	} else if i == len(f.order) && i < 256 {
-		f.order = append(f.order, newMember(string(inner), child))
-	}
-	return child
-}
-
-// cached returns the field of the member m of rec, at position i, if the
-// last object seen here had a member of the same name there, else nil
-// (also for a member the schema does not declare): lookup's fast path.
-func (f *field) cached(i int, rec []byte, m jsonarray.Member) *field {
-	if i >= len(f.order) {
-		return nil
-	}
-	o := &f.order[i]
-	k, n := int(m.KeyStart)+1, int(m.KeyEnd-m.KeyStart)-2
-	if n != len(o.key) {
-		return nil
-	}
-	if n <= 16 && k+16 <= len(rec) {
-		if binary.LittleEndian.Uint64(rec[k:])&o.m0 != o.w0 || binary.LittleEndian.Uint64(rec[k+8:])&o.m1 != o.w1 {
-			return nil
-		}
-		return o.field
-	}
-	if string(rec[k:k+n]) != o.key {
-		return nil
-	}
-	return o.field
+	// first are the members that came first in the last objects seen
+	// here, next those that came after this field's member in its
+	// object (see members.go).
+	first, next successors
+	scalar      *scalarMember // holds a scalar found in this object's place (convert.go)
 }
 
 // Projector fits records to one stream's schema. It is not safe for
@@ -312,12 +246,18 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 	// one go: rec[from:to] is such a run not yet appended.
 	from, to := 0, 0
 	comma := false // dst holds a member: a comma goes before the next
-	for pos, m := range members {
+	var prev *field
+	for _, m := range members {
 		ks, ke, vs, ve := int(m.KeyStart), int(m.KeyEnd), int(m.ValueStart), int(m.ValueEnd)
-		child := f.cached(pos, rec, m)
-		if child == nil {
-			child = p.member(f, pos, rec[ks:ke])
+		s := &f.first
+		if prev != nil {
+			s = &prev.next
 		}
+		child := s[0].field
+		if !s[0].quick(rec, ks, ke) {
+			child = p.member(f, prev, rec, ks, ke)
+		}
+		prev = child
 		if !child.keep {
 			continue
 		}
@@ -371,16 +311,6 @@ func appendRun(dst, run []byte, comma bool) ([]byte, bool) {
 	return append(dst, run...), true
 }
 
-// member returns the field of the member at position pos of an object of
-// f, named by the raw JSON string rawKey, adding it to the schema if f does
-// not declare it.
-func (p *Projector) member(f *field, pos int, rawKey []byte) *field {
-	if child := f.lookup(pos, rawKey); child != nil {
-		return child
-	}
-	return p.addMember(f, pos, rawKey)
-}
-
 // asIs reports whether the scalar v is written as it is: a value of a type
 // f declares that needs no normalising.
 func (f *field) asIs(v []byte) bool {
@@ -429,7 +359,8 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 	s.i++ // '{'
 	dst = append(dst, '{')
 	first := true
-	for pos := 0; ; pos++ {
+	var prev *field
+	for {
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return dst, &Error{Path: f.path, Problem: "ends early"}
@@ -453,7 +384,8 @@ func (p *Projector) object(dst []byte, s *scanner, f *field, top bool) ([]byte, 
 		}
 		s.i++
 		s.skipSpace()
-		child := p.member(f, pos, rawKey)
+		child := p.member(f, prev, s.b, keyStart, keyStart+len(rawKey))
+		prev = child
 		if !child.keep {
 			if err := s.skipValue(); err != nil {
 				return dst, &Error{Path: child.path, Problem: err.Error()}
