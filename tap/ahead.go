@@ -51,15 +51,14 @@ func (b *batch) mend() int32 {
 }
 
 // reset empties b and returns the memory of its buffer and its members
-// slice, for the decoder to go on in.
+// slice, for the decoder to go on in; b keeps them too (see ahead.memory).
 func (b *batch) reset() ([]byte, []jsonarray.Member) {
-	back, members := b.back, b.members[:0]
-	if cap(b.buf) > cap(back) { // the decoder made a bigger one, for a big record
-		back = b.buf
+	if cap(b.buf) > cap(b.back) { // the decoder made a bigger one, for a big record
+		b.back = b.buf
 	}
 	clear(b.recs) // let go of the old buffer's records
-	b.back, b.buf, b.recs, b.members, b.mends, b.err = nil, nil, b.recs[:0], nil, b.mends[:0], nil
-	return back[:0], members
+	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], b.members[:0], b.mends[:0], nil
+	return b.back[:0], b.members
 }
 
 // ahead decodes an export a buffer at a time: in a goroutine of its own
@@ -104,7 +103,7 @@ const (
 // holds first bytes, each one it is handed after that twice the last, up
 // to biggest.
 func newAhead(r io.Reader, first, biggest int) *ahead {
-	a := &ahead{cur: &batch{}, biggest: biggest}
+	a := &ahead{cur: reuse.get(), biggest: biggest}
 	buf, _ := a.memory(first)
 	a.dec = jsonarray.NewDecoderBuffer(r, buf)
 	if runtime.GOMAXPROCS(0) < 2 {
@@ -113,7 +112,7 @@ func newAhead(r io.Reader, first, biggest int) *ahead {
 	}
 	a.full, a.free, a.done = make(chan *batch, 1), make(chan *batch, aheadBatches-1), make(chan struct{})
 	for range aheadBatches - 1 {
-		a.free <- &batch{}
+		a.free <- reuse.get()
 	}
 	a.dec.SetHandover(a.handover)
 	a.wg.Go(func() {
@@ -154,7 +153,7 @@ func (a *ahead) handover(full []byte, members []jsonarray.Member) ([]byte, []jso
 	case a.cur = <-a.free:
 	case <-a.done:
 		a.stopped = true
-		a.cur = &batch{}
+		a.cur = reuse.get()
 		return nil, nil
 	}
 	return a.grow(full)
@@ -166,7 +165,7 @@ func (a *ahead) handoverInline(full []byte, members []jsonarray.Member) ([]byte,
 	a.cur.buf, a.cur.members = full, members
 	a.ready = a.cur
 	if a.cur = a.spare; a.cur == nil {
-		a.cur = &batch{}
+		a.cur = reuse.get()
 	}
 	a.spare = nil
 	return a.grow(full)
@@ -194,7 +193,7 @@ func (a *ahead) memory(size int) ([]byte, []jsonarray.Member) {
 	if cap(members) < size/32 {
 		members = make([]jsonarray.Member, 0, max(size, a.biggest)/32)
 	}
-	a.cur.back = back
+	a.cur.back, a.cur.members = back, members
 	return back[:0:size], members
 }
 
@@ -231,11 +230,66 @@ func (a *ahead) next() *batch {
 	return a.out
 }
 
-// stop ends the decoding goroutine. Close the body first, so that a read
-// it is waiting on ends.
+// stop ends the decoding goroutine and keeps the batches, their memory
+// above all, for the next export (see reuse): nothing of theirs
+// may be used after it, records included. Close the body first, so that a
+// read the goroutine is waiting on ends.
 func (a *ahead) stop() {
 	if a.done != nil {
 		close(a.done)
 		a.wg.Wait()
+	}
+	seen := map[*batch]bool{nil: true}
+	keep := func(b *batch) {
+		if !seen[b] {
+			seen[b] = true
+			b.reset()
+			reuse.put(b)
+		}
+	}
+	keep(a.cur)
+	keep(a.out)
+	keep(a.ready)
+	keep(a.spare)
+	for a.full != nil && len(a.full) > 0 {
+		keep(<-a.full)
+	}
+	for a.free != nil && len(a.free) > 0 {
+		keep(<-a.free)
+	}
+	a.cur, a.out, a.ready, a.spare = nil, nil, nil, nil
+}
+
+// reuse holds the batches of exports that ended, for the next ones: a
+// sync of many windows writes its buffers' memory once, not once a window
+// (fresh memory costs about 7 µs a page here). It keeps batchesKept at
+// most: those of two exports at a time.
+var reuse batchPool
+
+const batchesKept = 2 * aheadBatches
+
+type batchPool struct {
+	mu   sync.Mutex
+	list []*batch
+}
+
+// get returns a batch kept, or a new one.
+func (s *batchPool) get() *batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.list); n > 0 {
+		b := s.list[n-1]
+		s.list = s.list[:n-1]
+		return b
+	}
+	return &batch{}
+}
+
+// put keeps b, emptied, if fewer than batchesKept are kept.
+func (s *batchPool) put(b *batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.list) < batchesKept {
+		s.list = append(s.list, b)
 	}
 }

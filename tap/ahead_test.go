@@ -176,3 +176,41 @@ func TestAheadStops(t *testing.T) {
 	require.NoError(t, pr.CloseWithError(errors.New("closed by the caller"))) // as resp.Body.Close
 	a.stop()
 }
+
+// An export reuses the memory of the one before it, and its records are
+// its own: one export after another, with one CPU and with two, each
+// gives its own records, and after the first no buffer is new.
+func TestAheadReusesBatches(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	body := func(k int) string {
+		var sb strings.Builder
+		sb.WriteString("[")
+		for i := range 3000 {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `{"export":%d,"id":%d,"text":"%s"}`, k, i, strings.Repeat("z", 50+i%100))
+		}
+		return sb.String() + "]"
+	}
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		memory := map[*byte]bool{}
+		for k := range 4 {
+			want := body(k)
+			got, _, err := drain(t, []byte(want), false)
+			require.ErrorIs(t, err, io.EOF)
+			assert.Equal(t, want, "["+strings.Join(got, ",")+"]", "GOMAXPROCS=%d, export %d", procs, k)
+			reuse.mu.Lock()
+			require.NotEmpty(t, reuse.list, "GOMAXPROCS=%d, export %d: no batch kept", procs, k)
+			for _, b := range reuse.list {
+				require.Zero(t, len(b.recs))
+				if k > 0 {
+					assert.True(t, memory[&b.back[:1][0]], "GOMAXPROCS=%d, export %d: new memory", procs, k)
+				}
+				memory[&b.back[:1][0]] = true
+			}
+			reuse.mu.Unlock()
+		}
+	}
+}
