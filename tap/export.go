@@ -255,7 +255,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 			if id == nil || string(id) == "null" {
 				return fmt.Errorf("record %d has no %q", i, e.st.KeyProperties[0])
 			}
-			at, err := strconv.ParseInt(string(rv), 10, 64)
+			at, err := parseInt(rv)
 			if err != nil {
 				return fmt.Errorf("record %d: %q is not an integer timestamp", i, e.st.ReplicationKey)
 			}
@@ -265,7 +265,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 			if at >= edgeFrom {
 				next[string(id)] = at
 			}
-			h := e.hash(id, rv)
+			h := e.hash(id, at)
 			if p.written.has(h) {
 				return nil // written by a failed attempt
 			}
@@ -339,13 +339,27 @@ func (h *headReader) rest() []byte {
 	return h.head
 }
 
-func (e *exporter) hash(id, at []byte) uint64 {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	h.Write(id)
-	h.WriteByte('@')
-	h.Write(at)
-	return h.Sum64()
+// hash returns the 64-bit hash of a record by which a retried window knows
+// it was written: of its raw id and its replication value. Records of one
+// id get different hashes for different values.
+func (e *exporter) hash(id []byte, at int64) uint64 {
+	return maphash.Bytes(e.seed, id) + uint64(at)*0x9E3779B97F4A7C15 // odd: one value, one product
+}
+
+// parseInt parses the JSON integer b, as strconv.ParseInt does but with a
+// fast path for the plain digits of a timestamp.
+func parseInt(b []byte) (int64, error) {
+	if n := len(b); n > 0 && n <= 18 && b[0] != '0' || n == 1 {
+		v := int64(0)
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return strconv.ParseInt(string(b), 10, 64)
+			}
+			v = v*10 + int64(c-'0')
+		}
+		return v, nil
+	}
+	return strconv.ParseInt(string(b), 10, 64)
 }
 
 // writtenSet remembers 64-bit hashes of the records written for a window:

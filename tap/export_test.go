@@ -404,3 +404,15 @@ func TestRoundDuration(t *testing.T) {
 		assert.Equal(t, want, roundDuration(d))
 	}
 }
+
+// parseInt is strconv.ParseInt on every kind of input.
+func TestParseInt(t *testing.T) {
+	for _, s := range []string{"0", "7", "1704067200000", "999999999999999999", "9223372036854775807", "9223372036854775808",
+		"-1", "-0", "00", "01", "", "1.5", "1e3", "12a", " 1", "+1", "123456789012345678901"} {
+		want, wantErr := strconv.ParseInt(s, 10, 64)
+		got, err := parseInt([]byte(s))
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("parseInt(%q) = %d, %v; strconv says %d, %v", s, got, err, want, wantErr)
+		}
+	}
+}
