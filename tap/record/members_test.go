@@ -97,6 +97,10 @@ func TestProjectMembersIsProject(t *testing.T) {
 		{},{"id":"m5","id":"m6","is_automated":"yes","duration":1e3}]`
 	messages, _ := streamSchema(t, "messages")
 	both(t, messages, []byte(odd), "id", "created_at")
+	// Items that take strings only: a null among them widens the schema.
+	strict, err := schema.Parse([]byte(`{"type":"object","properties":{"id":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}}}}`))
+	require.NoError(t, err)
+	both(t, strict, []byte(`[{"id":"a","tags":["x","y"]},{"id":"b","tags":["x",null]},{"id":"c","tags":[null]}]`), "id")
 }
 
 // FuzzProjectMembers holds ProjectMembers to Project on any valid input.
@@ -116,7 +120,12 @@ func FuzzProjectMembers(f *testing.F) {
 			`{"id":"c","is_automated_message":true,"text":"x"},` +
 			`{"id":"d","new":1,"chat_input_question":"q","is_automated_message":true,"text":"x"},` +
 			`{"id":"e","text":"x","chat_input_question":"q"},{"id":"f","chat_input_question":"q","text":"x"},` +
-			`{"id":"g","text":"x","chat_input_question":"q"},{"id":"h","cc":[],"from":"f","to":null}]`} {
+			`{"id":"g","text":"x","chat_input_question":"q"},{"id":"h","cc":[],"from":"f","to":null}]`,
+		// Arrays of strings copied as they are, or not: nulls, escapes,
+		// white space, numbers, nested arrays; open objects with and without
+		// white space.
+		`[{"to":["a","b\"c\\",null],"cc":[ "x"],"bcc":[1],"attached_files":[],"form_submission":{"a":[1, 2]}},` +
+			`{"to":[["a"]],"cc":["x",{}],"bcc":["\\"],"attached_files":[null,null],"form_submission":{"a":[1,2]}}]`} {
 		f.Add([]byte(s))
 	}
 	raw, err := os.ReadFile("../../schemas/messages.json")

@@ -321,8 +321,17 @@ func (f *field) asIs(v []byte) bool {
 		return f.kinds&kBool != 0
 	case c == 'n':
 		return f.kinds&kNull != 0
-	case c == '{' || c == '[':
-		return false
+	case c == '{':
+		return f.kinds&kObject != 0 && f.props == nil && !hasSpace(v) // an open object, compact
+	case c == '[':
+		if f.kinds&kArray == 0 {
+			return false
+		}
+		if f.items == nil { // open
+			return !hasSpace(v)
+		}
+		return f.items.props == nil && f.items.items == nil && f.items.kinds&kString != 0 && f.items.dateTime == 0 &&
+			plainStrings(v, f.items.kinds&kNull != 0)
 	case f.kinds&kNumber != 0:
 		return true
 	}
@@ -335,6 +344,33 @@ func (f *field) asIs(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// plainStrings reports whether the valid JSON array v holds only strings
+// (and nulls, if null is set), with no white space: what items that take
+// strings as they are write unchanged.
+func plainStrings(v []byte, null bool) bool {
+	i := 1
+	if v[i] == ']' {
+		return true
+	}
+	for {
+		switch {
+		case v[i] == '"':
+			i = stringEnd(v, i)
+		case v[i] == 'n' && null:
+			i += len("null")
+		default:
+			return false
+		}
+		switch {
+		case i == len(v)-1:
+			return v[i] == ']'
+		case i >= len(v) || v[i] != ',':
+			return false
+		}
+		i++
+	}
 }
 
 func (p *Projector) project(dst, rec []byte) ([]byte, error) {
