@@ -182,7 +182,7 @@ func (a *ahead) grow(full []byte) ([]byte, []jsonarray.Member) {
 // cut from the batch's memory, and the members slice to go with it. A
 // batch's memory is a.biggest bytes, and its members slice has room for a
 // member every 32 bytes of it, made at once: memory costs only once it is
-// written to (a fresh page costs about 7 µs here), so a buffer that grows
+// written to (a fresh page costs 2-3 µs of system time here), so a buffer that grows
 // within it writes to no more memory than it uses, and most exports never
 // grow the members slice.
 func (a *ahead) memory(size int) ([]byte, []jsonarray.Member) {
@@ -262,7 +262,7 @@ func (a *ahead) stop() {
 
 // reuse holds the batches of exports that ended, for the next ones: a
 // sync of many windows writes its buffers' memory once, not once a window
-// (fresh memory costs about 7 µs a page here). It keeps batchesKept at
+// (fresh memory costs 2-3 µs a page here). It keeps batchesKept at
 // most: those of two exports at a time.
 var reuse batchPool
 
