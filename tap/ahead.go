@@ -251,10 +251,10 @@ func (a *ahead) stop() {
 	keep(a.out)
 	keep(a.ready)
 	keep(a.spare)
-	for a.full != nil && len(a.full) > 0 {
+	for len(a.full) > 0 {
 		keep(<-a.full)
 	}
-	for a.free != nil && len(a.free) > 0 {
+	for len(a.free) > 0 {
 		keep(<-a.free)
 	}
 	a.cur, a.out, a.ready, a.spare = nil, nil, nil, nil

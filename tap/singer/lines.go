@@ -60,8 +60,8 @@ func (l *Lines) Begin() []byte {
 // End ends the line begun last, whose record has been appended to the
 // buffer Begin returned: b is what the appends returned.
 func (l *Lines) End(b []byte) {
-	l.buf = append(b, l.suffix...)
-	l.done = len(l.buf)
+	b = append(b, l.suffix...) // b is l.buf, grown by the record
+	l.buf, l.done = b, len(b)
 }
 
 // Len returns how many bytes of whole lines wait to be written.
