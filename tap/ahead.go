@@ -244,6 +244,9 @@ func (a *ahead) stop() {
 		if !seen[b] {
 			seen[b] = true
 			b.reset()
+			if cap(b.back) > a.biggest { // grown for a huge record: not kept
+				b.back, b.members = nil, nil
+			}
 			reuse.put(b)
 		}
 	}

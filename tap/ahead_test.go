@@ -195,6 +195,7 @@ func TestAheadReusesBatches(t *testing.T) {
 	}
 	for _, procs := range []int{1, 2} {
 		runtime.GOMAXPROCS(procs)
+		emptyReuse()
 		memory := map[*byte]bool{}
 		for k := range 4 {
 			want := body(k)
@@ -213,4 +214,26 @@ func TestAheadReusesBatches(t *testing.T) {
 			reuse.mu.Unlock()
 		}
 	}
+}
+
+// A buffer grown for a huge record is not kept for the next export.
+func TestAheadKeepsNoHugeBuffer(t *testing.T) {
+	huge := `[{"id":1,"text":"` + strings.Repeat("h", 3*testBuffer) + `"},{"id":2}]`
+	emptyReuse()
+	recs, _, err := drain(t, []byte(huge), false)
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, recs, 2)
+	reuse.mu.Lock()
+	defer reuse.mu.Unlock()
+	require.NotEmpty(t, reuse.list)
+	for _, b := range reuse.list {
+		assert.LessOrEqual(t, cap(b.back), testBuffer, "a batch kept holds %d bytes", cap(b.back))
+	}
+}
+
+// emptyReuse drops the batches kept by other tests, which may be bigger.
+func emptyReuse() {
+	reuse.mu.Lock()
+	reuse.list = nil
+	reuse.mu.Unlock()
 }
