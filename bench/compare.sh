@@ -139,14 +139,7 @@ measure() {
 
 # --- catalogs and configs ----------------------------------------------------------
 # tap-dixa: its own discovery with only messages selected.
-bin/tap-dixa --discover | python3 -c '
-import json, sys
-cat = json.load(sys.stdin)
-for s in cat["streams"]:
-    for m in s["metadata"]:
-        if not m["breadcrumb"]:
-            m["metadata"]["selected"] = s["tap_stream_id"] == "messages"
-json.dump(cat, sys.stdout)' >"$RUN/catalog-tap-dixa.json"
+bin/tap-dixa --discover | python3 bench/only_stream.py messages >"$RUN/catalog-tap-dixa.json"
 if [[ -z $PY_SKIP ]]; then
 	"$VENV/bin/python" bench/py_tap_dixa.py --catalog-for messages >"$RUN/catalog-python.json"
 	# interval MONTH = 31 days from start_date, cut at DIXA_END_DATE (py_tap_dixa.py): one
