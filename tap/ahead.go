@@ -13,7 +13,7 @@ import (
 // error in the last batch (io.EOF after the last record of the array).
 // Records are not copied: the buffer travels with them.
 type batch struct {
-	back    []byte             // the memory the decoder's buffers are cut from (see ahead.grow)
+	back    []byte             // the memory the decoder's buffers are cut from (see ahead.memory)
 	buf     []byte             // the buffer the records lie in; nil in the last batch
 	recs    [][]byte           // the records, in order
 	members []jsonarray.Member // the records' top-level members, in turn
@@ -182,9 +182,9 @@ func (a *ahead) grow(full []byte) ([]byte, []jsonarray.Member) {
 // cut from the batch's memory, and the members slice to go with it. A
 // batch's memory is a.biggest bytes, and its members slice has room for a
 // member every 32 bytes of it, made at once: memory costs only once it is
-// written to (a fresh page costs 2-3 µs of system time here), so a buffer that grows
-// within it writes to no more memory than it uses, and most exports never
-// grow the members slice.
+// written to (a fresh page costs 2-3 µs of system time here), so a buffer
+// that grows within it writes to no more memory than it uses, and most
+// exports never grow the members slice.
 func (a *ahead) memory(size int) ([]byte, []jsonarray.Member) {
 	back, members := a.cur.reset()
 	if cap(back) < size {
@@ -245,7 +245,10 @@ func (a *ahead) stop() {
 			seen[b] = true
 			b.reset()
 			if cap(b.back) > a.biggest { // grown for a huge record: not kept
-				b.back, b.members = nil, nil
+				b.back = nil
+			}
+			if cap(b.members) > a.biggest/8 { // grown for a record of very many members
+				b.members = nil
 			}
 			reuse.put(b)
 		}
