@@ -17,10 +17,10 @@ import (
 type member struct {
 	key   string
 	field *field
-	// The name as words: for up to 16 bytes its first and second 8
-	// bytes, masked (m0, m1) to its length; for 17 to 24 bytes its first,
-	// second and last 8 bytes.
-	w0, w1, w2, m0, m1 uint64
+	// A name of up to 24 bytes as three words, its bytes 0-7, 8-15 and
+	// 16-23, each masked to the name's length (m0, m1, m2): compared
+	// without a call. A longer name has a w0 no masked word equals.
+	w0, w1, w2, m0, m1, m2 uint64
 }
 
 // successors are the two members that came last after a member, the
@@ -29,36 +29,39 @@ type successors [2]member
 
 func newMember(key string, f *field) member {
 	m := member{key: key, field: f}
-	switch n := len(key); {
-	case n <= 16:
-		var b [16]byte
-		copy(b[:], key)
-		m.m0 = ^uint64(0) >> (64 - 8*min(n, 8))
-		m.m1 = ^uint64(0) >> (64 - 8*max(n-8, 0))
-		m.w0 = binary.LittleEndian.Uint64(b[:8]) & m.m0
-		m.w1 = binary.LittleEndian.Uint64(b[8:]) & m.m1
-	case n <= 24:
-		m.w0 = binary.LittleEndian.Uint64([]byte(key[:8]))
-		m.w1 = binary.LittleEndian.Uint64([]byte(key[8:16]))
-		m.w2 = binary.LittleEndian.Uint64([]byte(key[n-8:]))
+	n := len(key)
+	if n > 24 {
+		m.w0 = ^uint64(0) // m0 is 0
+		return m
 	}
+	var b [24]byte
+	copy(b[:], key)
+	m.m0 = ^uint64(0) >> (64 - 8*min(n, 8))
+	m.m1 = ^uint64(0) >> (64 - 8*min(max(n-8, 0), 8))
+	m.m2 = ^uint64(0) >> (64 - 8*max(n-16, 0))
+	m.w0 = binary.LittleEndian.Uint64(b[0:]) & m.m0
+	m.w1 = binary.LittleEndian.Uint64(b[8:]) & m.m1
+	m.w2 = binary.LittleEndian.Uint64(b[16:]) & m.m2
 	return m
+}
+
+// quick reports whether the raw JSON string rec[ks:ke] is m's name, for a
+// name of up to 24 bytes not near the very end of rec; small enough to be
+// inlined. A false answer means "ask is", not "no".
+func (m *member) quick(rec []byte, ks, ke int) bool {
+	k := ks + 1
+	return ke-k-1 == len(m.key) && k+24 <= len(rec) && m.field != nil &&
+		(binary.LittleEndian.Uint64(rec[k:])&m.m0^m.w0)|(binary.LittleEndian.Uint64(rec[k+8:])&m.m1^m.w1)|
+			(binary.LittleEndian.Uint64(rec[k+16:])&m.m2^m.w2) == 0
 }
 
 // is reports whether the raw JSON string rec[ks:ke] is m's name.
 func (m *member) is(rec []byte, ks, ke int) bool {
+	if m.quick(rec, ks, ke) {
+		return true
+	}
 	k, n := ks+1, ke-ks-2
-	if n != len(m.key) || m.field == nil {
-		return false
-	}
-	switch {
-	case n <= 16 && k+16 <= len(rec):
-		return binary.LittleEndian.Uint64(rec[k:])&m.m0 == m.w0 && binary.LittleEndian.Uint64(rec[k+8:])&m.m1 == m.w1
-	case n > 16 && n <= 24:
-		return binary.LittleEndian.Uint64(rec[k:]) == m.w0 && binary.LittleEndian.Uint64(rec[k+8:]) == m.w1 &&
-			binary.LittleEndian.Uint64(rec[k+n-8:]) == m.w2
-	}
-	return string(rec[k:k+n]) == m.key
+	return n == len(m.key) && m.field != nil && string(rec[k:k+n]) == m.key
 }
 
 // member returns the field of the member of an object of f whose name is
@@ -89,13 +92,4 @@ func (p *Projector) member(f, prev *field, rec []byte, ks, ke int) *field {
 	}
 	s[1], s[0] = s[0], newMember(string(inner), child)
 	return child
-}
-
-// quick is the common case of is, small enough to be inlined: a name of
-// up to 16 bytes not at the very end of rec. A false answer means "ask
-// is", not "no".
-func (m *member) quick(rec []byte, ks, ke int) bool {
-	k := ks + 1
-	return ke-k-1 == len(m.key) && len(m.key) <= 16 && k+16 <= len(rec) && m.field != nil &&
-		binary.LittleEndian.Uint64(rec[k:])&m.m0 == m.w0 && binary.LittleEndian.Uint64(rec[k+8:])&m.m1 == m.w1
 }

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +20,7 @@ func TestMemberFindsTheNamedField(t *testing.T) {
 		base := strings.Repeat("k", n)
 		names = append(names, base)
 		for i := range n { // the same length, one byte changed
-			names = append(names, base[:i]+"Q"+base[i+1:])
+			names = append(names, base[:i]+"j"+base[i+1:]) // k is 0x6B, j 0x6A: one bit, set in every other byte
 		}
 	}
 	for _, name := range names {
@@ -48,6 +50,30 @@ func TestMemberFindsTheNamedField(t *testing.T) {
 				check(a, names[(j+3)%len(names)], tail)
 				check(a, names[j], tail)
 			}
+		}
+	}
+	// Random names of random bytes, each found after each other one.
+	rnd := rand.New(rand.NewPCG(3, 4))
+	full = &schema.Node{Types: []string{"object"}}
+	names = names[:0]
+	for len(names) < 200 {
+		b := make([]byte, 1+rnd.IntN(30))
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"[rnd.IntN(64)]
+		}
+		if !slices.Contains(names, string(b)) {
+			names = append(names, string(b))
+			full.Properties = append(full.Properties, schema.Property{Name: string(b), Schema: &schema.Node{Types: []string{"integer"}}})
+		}
+	}
+	p = New(full, nil, nil)
+	root = p.root
+	tail := strings.Repeat(" ", 32) + "}"
+	for i := range names {
+		a := check(nil, names[i], tail)
+		for j := range names {
+			check(a, names[j], tail)
+			check(a, names[i], tail)
 		}
 	}
 	added := p.member(root, nil, []byte(`"not declared":1}`), 0, len(`"not declared"`))
