@@ -123,7 +123,8 @@ const (
 
 // Decoder reads the elements of one JSON array from a stream. It holds one
 // buffer, 1 MiB to start with, which grows only to fit an element larger
-// than it; the rest of the stream is never kept.
+// than it, and a bitmap of it an eighth its size; the rest of the stream
+// is never kept.
 //
 // Create one with NewDecoder. A Decoder is not safe for concurrent use.
 type Decoder struct {
@@ -141,6 +142,11 @@ type Decoder struct {
 	rerr  error // error of the last read, returned once the buffer is used up
 
 	stack []bool // open containers within the current element; true for an object
+
+	// bits is the bitmap of buf's quotes, backslashes and control
+	// characters (see index.go), made up to indexed.
+	bits    []uint64
+	indexed int
 
 	// members[mstart:] are the current element's top-level members, if it
 	// is an object; with a handover function, members[:mstart] are those
@@ -360,6 +366,7 @@ func (d *Decoder) fill() error {
 		}
 		copy(dst, d.buf[d.mark:])
 		d.buf = dst[:keep]
+		d.indexed = 0
 		d.base += int64(d.mark)
 		d.pos -= d.mark
 		d.mark = 0
@@ -375,6 +382,7 @@ func (d *Decoder) fill() error {
 			d.rerr = err
 		}
 		if n > 0 {
+			d.index()
 			return nil
 		}
 		if err != nil {

@@ -2,13 +2,10 @@ package jsonarray
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
@@ -594,37 +591,3 @@ func TestHandover(t *testing.T) {
 	}
 }
 
-// special finds the first quote, backslash or control character of a
-// word: every byte value, at every position, after bytes that are not
-// special and before bytes of any value.
-func TestSpecial(t *testing.T) {
-	isSpecial := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for pos := range 8 {
-		for c := range 256 {
-			for range 64 {
-				var w [8]byte
-				for i := range w {
-					switch {
-					case i < pos: // not special
-						for w[i] = byte(rnd.Uint32()); isSpecial(w[i]); w[i] = byte(rnd.Uint32()) {
-						}
-					case i == pos:
-						w[i] = byte(c)
-					default:
-						w[i] = byte(rnd.Uint32())
-					}
-				}
-				m := special(binary.LittleEndian.Uint64(w[:]))
-				want := slices.IndexFunc(w[:], isSpecial)
-				got := -1
-				if m != 0 {
-					got = bits.TrailingZeros64(m) / 8
-				}
-				if got != want {
-					t.Fatalf("special(% x): first at %d, want %d", w, got, want)
-				}
-			}
-		}
-	}
-}

@@ -2,7 +2,6 @@ package jsonarray
 
 import (
 	"encoding/binary"
-	"math/bits"
 )
 
 // The scanner below checks one JSON value against the grammar that
@@ -32,7 +31,7 @@ value: // c == buf[p] is the first byte of a value.
 	case c == '"':
 		// Most strings lie whole in the buffer and have no escape: they
 		// end here, without a call.
-		if p = plainPrefix(buf, p+1); p < len(buf) && buf[p] == '"' {
+		if p = d.nextSpecial(p + 1); p < len(buf) && buf[p] == '"' {
 			p++
 		} else if p, err = d.scanString(p); err != nil {
 			goto fail
@@ -149,7 +148,7 @@ key: // c == buf[p] is the first byte of an object key.
 	if len(stack) == 1 {
 		m.KeyStart = int32(p - d.mark)
 	}
-	if p = plainPrefix(buf, p+1); p < len(buf) && buf[p] == '"' {
+	if p = d.nextSpecial(p + 1); p < len(buf) && buf[p] == '"' {
 		p++
 	} else if p, err = d.scanString(p); err != nil {
 		goto fail
@@ -209,44 +208,13 @@ func (d *Decoder) peek(p int) (byte, int, error) {
 	return d.buf[p], p, nil
 }
 
-// plainPrefix returns the position of the first byte at or after p that
-// may be a quote, a backslash or a control character: it skips 8 bytes
-// at a time while none is, and stops 8 bytes or less before the end of
-// buf.
-func plainPrefix(buf []byte, p int) int {
-	for p+8 <= len(buf) {
-		if m := special(binary.LittleEndian.Uint64(buf[p:])); m != 0 {
-			return p + bits.TrailingZeros64(m)/8
-		}
-		p += 8
-	}
-	return p
-}
-
-// special has the high bit set in the byte of x (8 bytes, little-endian)
-// that is the first quote, backslash or control character in it, if any;
-// bits above it may be set too. Flipping bit 1 of every byte maps both
-// the quote (0x22) and the control characters to the bytes below 0x21,
-// and nothing else there, so one test finds both.
-func special(x uint64) uint64 {
-	q := x ^ (lsb * 0x02)
-	b := x ^ (lsb * '\\')
-	return ((q-lsb*0x21)&^q | (b-lsb)&^b) & msb
-}
-
 // scanString scans a string from just after its opening quote at p-1 and
 // returns the position just after its closing quote.
 func (d *Decoder) scanString(p int) (int, error) {
 	var err error
 	for {
 		buf := d.buf
-		// Skip 8 bytes at a time while none is a quote, a backslash or a
-		// control character.
-		p = plainPrefix(buf, p)
-		for p < len(buf) && plainString[buf[p]] {
-			p++
-		}
-		if p == len(buf) {
+		if p = d.nextSpecial(p); p == len(buf) {
 			if p, err = d.more(p, false); err != nil {
 				return p, d.eofErr(err)
 			}
@@ -296,15 +264,6 @@ const (
 	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
 	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
 )
-
-// plainString tells the bytes that can be skipped in a string: all but the
-// quote, the backslash and the control characters.
-var plainString = func() (t [256]bool) {
-	for i := range t {
-		t[i] = i >= 0x20 && i != '"' && i != '\\'
-	}
-	return t
-}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

@@ -1,0 +1,90 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func markBlocks(dst []uint64, src []byte)
+//
+// For each 64 bytes of src, one word of dst: the bytes equal to '"' (0x22)
+// or '\\' (0x5c), or at most 0x1f (min(b, 0x1f) == b), as PMOVMSKB masks of
+// the four 16-byte quarters.
+TEXT ·markBlocks(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	SHRQ $6, CX
+	JZ   done
+
+	MOVQ       $0x2222222222222222, AX
+	MOVQ       AX, X8
+	PUNPCKLQDQ X8, X8
+	MOVQ       $0x5c5c5c5c5c5c5c5c, AX
+	MOVQ       AX, X9
+	PUNPCKLQDQ X9, X9
+	MOVQ       $0x1f1f1f1f1f1f1f1f, AX
+	MOVQ       AX, X10
+	PUNPCKLQDQ X10, X10
+
+loop:
+	MOVOU   0(SI), X0
+	MOVOU   X0, X1
+	PCMPEQB X8, X1
+	MOVOU   X0, X2
+	PCMPEQB X9, X2
+	MOVOU   X0, X3
+	PMINUB  X10, X3
+	PCMPEQB X0, X3
+	POR     X2, X1
+	POR     X3, X1
+	PMOVMSKB X1, AX
+
+	MOVOU   16(SI), X0
+	MOVOU   X0, X1
+	PCMPEQB X8, X1
+	MOVOU   X0, X2
+	PCMPEQB X9, X2
+	MOVOU   X0, X3
+	PMINUB  X10, X3
+	PCMPEQB X0, X3
+	POR     X2, X1
+	POR     X3, X1
+	PMOVMSKB X1, BX
+
+	MOVOU   32(SI), X0
+	MOVOU   X0, X1
+	PCMPEQB X8, X1
+	MOVOU   X0, X2
+	PCMPEQB X9, X2
+	MOVOU   X0, X3
+	PMINUB  X10, X3
+	PCMPEQB X0, X3
+	POR     X2, X1
+	POR     X3, X1
+	PMOVMSKB X1, DX
+
+	MOVOU   48(SI), X0
+	MOVOU   X0, X1
+	PCMPEQB X8, X1
+	MOVOU   X0, X2
+	PCMPEQB X9, X2
+	MOVOU   X0, X3
+	PMINUB  X10, X3
+	PCMPEQB X0, X3
+	POR     X2, X1
+	POR     X3, X1
+	PMOVMSKB X1, R8
+
+	SHLQ $16, BX
+	ORQ  BX, AX
+	SHLQ $32, DX
+	ORQ  DX, AX
+	SHLQ $48, R8
+	ORQ  R8, AX
+	MOVQ AX, 0(DI)
+
+	ADDQ $64, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	RET
