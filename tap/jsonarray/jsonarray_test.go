@@ -590,4 +590,3 @@ func TestHandover(t *testing.T) {
 		}
 	}
 }
-
