@@ -4,16 +4,31 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
+
+	simdutf8 "github.com/segmentio/asm/utf8"
+	"golang.org/x/sys/cpu"
 )
 
 const msb = 0x8080808080808080
 
-// validUTF8 is utf8.Valid made for records, which are mostly ASCII with a
+// validUTF8 is utf8.Valid for records. With AVX2, a record of 64 bytes or
+// more is checked 32 bytes at a time, whatever they hold (segmentio/asm's
+// vector form of the lookup algorithm of Keiser and Lemire): half the time
+// of validUTF8Go on the mock's messages, which hold a letter beyond ASCII
+// every 14 bytes.
+func validUTF8(b []byte) bool {
+	if len(b) >= 64 && cpu.X86.HasAVX2 {
+		return simdutf8.Valid(b)
+	}
+	return validUTF8Go(b)
+}
+
+// validUTF8Go is utf8.Valid made for records, which are mostly ASCII with a
 // few other letters here and there: it skips ASCII 32 or 8 bytes at a
 // time and goes back to that after every multi-byte rune (utf8.Valid goes
 // on byte by byte after the first one), and it checks multi-byte runes
 // inline with utf8's own tables rather than by a call per rune.
-func validUTF8(b []byte) bool {
+func validUTF8Go(b []byte) bool {
 	for {
 		for len(b) >= 32 && (binary.LittleEndian.Uint64(b[0:8])|binary.LittleEndian.Uint64(b[8:16])|
 			binary.LittleEndian.Uint64(b[16:24])|binary.LittleEndian.Uint64(b[24:32]))&msb == 0 {

@@ -11,8 +11,12 @@ func FuzzValidUTF8(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+		want := utf8.Valid(b)
+		if got := validUTF8(b); got != want {
 			t.Fatalf("validUTF8(%q) = %v, utf8.Valid says %v", b, got, want)
+		}
+		if got := validUTF8Go(b); got != want {
+			t.Fatalf("validUTF8Go(%q) = %v, utf8.Valid says %v", b, got, want)
 		}
 		r := appendValidUTF8(nil, b)
 		if !utf8.Valid(r) {
@@ -25,14 +29,16 @@ func FuzzValidUTF8(f *testing.F) {
 }
 
 func TestValidUTF8AllShortSequences(t *testing.T) {
-	// Every sequence of up to 3 bytes, and a sample of 4, at every offset
-	// relative to the 8- and 32-byte steps.
-	pad := []byte("0123456789abcdefghijklmnopqrstuvwxyz0123456789")
+	// Every sequence of up to 3 bytes, and a sample of 4, at offsets that
+	// fall differently in the 8- and 32-byte steps, in inputs shorter and
+	// longer than 64 bytes (validUTF8Go and the vector form).
+	pad := []byte("0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 	check := func(seq []byte) {
-		for off := 0; off <= 33; off += 11 {
+		for off := 0; off <= 66; off += 11 {
 			b := append(append(append([]byte(nil), pad[:off]...), seq...), pad[:off%7]...)
-			if validUTF8(b) != utf8.Valid(b) {
-				t.Fatalf("validUTF8(%q) = %v", b, validUTF8(b))
+			want := utf8.Valid(b)
+			if validUTF8(b) != want || validUTF8Go(b) != want {
+				t.Fatalf("validUTF8(%q) = %v, validUTF8Go %v", b, validUTF8(b), validUTF8Go(b))
 			}
 		}
 	}
