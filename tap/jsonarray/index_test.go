@@ -5,6 +5,15 @@ import (
 	"testing"
 )
 
+// blockMarker is a form of markBlocks; the assembly ones of the machine
+// add themselves (index_amd64_test.go).
+type blockMarker struct {
+	name string
+	mark func(dst []uint64, src []byte)
+}
+
+var blockMarkers = []blockMarker{{"markBlocksGeneric", markBlocksGeneric}}
+
 func isSpecialByte(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
 
 // naiveMarks is markSpecial byte by byte.
@@ -26,22 +35,26 @@ func checkMarks(t *testing.T, src []byte) {
 		got[i] = 0xdeadbeefdeadbeef // stale bits must be overwritten
 	}
 	markSpecial(got, src)
-	generic := make([]uint64, len(src)/64)
-	markBlocksGeneric(generic, src[:len(src)&^63])
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("markSpecial, %d bytes, word %d: %064b, want %064b", len(src), i, got[i], want[i])
 		}
-		if i < len(generic) && generic[i] != want[i] {
-			t.Fatalf("markBlocksGeneric, %d bytes, word %d: %064b, want %064b", len(src), i, generic[i], want[i])
+	}
+	for _, m := range blockMarkers {
+		blocks := make([]uint64, len(src)/64)
+		m.mark(blocks, src[:len(src)&^63])
+		for i := range blocks {
+			if blocks[i] != want[i] {
+				t.Fatalf("%s, %d bytes, word %d: %064b, want %064b", m.name, len(src), i, blocks[i], want[i])
+			}
 		}
 	}
 }
 
 // TestMarkSpecial puts every byte value at every position of a block of
-// 64, among plain bytes and among random ones; markBlocks (assembly on
-// amd64), markBlocksGeneric and the tail must all agree with a byte by
-// byte loop.
+// 64, among plain bytes and among random ones; markSpecial and every form
+// of markBlocks (Go, and SSE2 and AVX2 assembly on amd64) must agree with
+// a byte by byte loop.
 func TestMarkSpecial(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for pos := range 64 {
