@@ -7,7 +7,6 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -42,7 +41,7 @@ type Keyword struct {
 
 // Parse decodes a JSON Schema document.
 func Parse(data []byte) (*Node, error) {
-	n, err := parseNode(json.RawMessage(data), 0)
+	n, err := parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
@@ -51,72 +50,13 @@ func Parse(data []byte) (*Node, error) {
 
 const maxDepth = 64
 
-func parseNode(raw json.RawMessage, depth int) (*Node, error) {
-	if depth > maxDepth {
-		return nil, errors.New("nested too deeply")
+// parse decodes a schema node: by the one-pass scan of scan.go if it
+// takes the document, else by parseNodeSlow, which gives every error.
+func parse(data []byte) (*Node, error) {
+	if n, ok := parseFast(data); ok {
+		return n, nil
 	}
-	n := &Node{}
-	err := eachMember(raw, func(key string, val json.RawMessage) error {
-		switch key {
-		case "type":
-			var one string
-			if json.Unmarshal(val, &one) == nil {
-				n.Types, n.typeWasString = []string{one}, true
-				return nil
-			}
-			if err := json.Unmarshal(val, &n.Types); err != nil {
-				return fmt.Errorf("type: must be a string or a list of strings")
-			}
-		case "properties":
-			n.Properties = []Property{}
-			return eachMember(val, func(name string, sub json.RawMessage) error {
-				child, err := parseNode(sub, depth+1)
-				if err != nil {
-					return fmt.Errorf("properties.%s: %w", name, err)
-				}
-				n.Properties = append(n.Properties, Property{Name: name, Schema: child})
-				return nil
-			})
-		case "items":
-			child, err := parseNode(val, depth+1)
-			if err != nil {
-				return fmt.Errorf("items: %w", err)
-			}
-			n.Items = child
-		default:
-			n.Extra = append(n.Extra, Keyword{Name: key, Value: slices.Clone(val)})
-		}
-		return nil
-	})
-	return n, err
-}
-
-// eachMember calls fn for each member of the JSON object raw, in order.
-func eachMember(raw json.RawMessage, fn func(string, json.RawMessage) error) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errors.New("not a JSON object")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return err
-		}
-		if err := fn(key, val); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
+	return parseNodeSlow(data, 0)
 }
 
 // Property returns the named property's schema, or nil.
@@ -219,7 +159,7 @@ func (n *Node) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON parses a schema node, keeping property order.
 func (n *Node) UnmarshalJSON(data []byte) error {
-	p, err := parseNode(data, 0)
+	p, err := parse(data)
 	if err != nil {
 		return err
 	}
