@@ -23,6 +23,7 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race ./...
+	$(GO) test -tags purego ./tap/jsonarray/ ./tap/record/ # the Go forms of the assembly
 
 # A sync of generated data from the fake Dixa into demo/output.ndjson, no token needed.
 demo: build
@@ -85,7 +86,7 @@ wheel-test: wheel
 
 # What the release binaries are made of. $(BIN)/.version changes only with VERSION, so a
 # new commit or tag rebuilds them even when no file changed.
-RELEASE_INPUTS = $(filter-out %_test.go,$(wildcard $(shell git ls-files -co --exclude-standard -- 'cmd/tap-dixa/*.go' 'tap/*.go' 'schemas/*' go.mod go.sum .goreleaser.yaml README.md CHANGELOG.md sample_config.json 2>/dev/null)))
+RELEASE_INPUTS = $(filter-out %_test.go,$(wildcard $(shell git ls-files -co --exclude-standard -- 'cmd/tap-dixa/*.go' 'tap/*.go' 'tap/*.s' 'schemas/*' go.mod go.sum .goreleaser.yaml README.md CHANGELOG.md sample_config.json 2>/dev/null)))
 
 $(BIN)/.version: FORCE
 	@mkdir -p $(BIN); [ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $@

@@ -110,6 +110,7 @@ func newAhead(r io.Reader, first, biggest int) *ahead {
 		a.dec.SetHandover(a.handoverInline)
 		return a
 	}
+	a.dec.ReadAhead() // a third goroutine reads: the transfer overlaps the decoding
 	a.full, a.free, a.done = make(chan *batch, 1), make(chan *batch, aheadBatches-1), make(chan struct{})
 	for range aheadBatches - 1 {
 		a.free <- reuse.get()
@@ -199,7 +200,7 @@ func (a *ahead) memory(size int) ([]byte, []jsonarray.Member) {
 
 // next returns the next batch, handing the previous one back. Once a batch
 // carries an error, the decoder is the caller's again (the goroutine has
-// ended): the body may be read on.
+// ended): the body may be read on after stopReading.
 func (a *ahead) next() *batch {
 	if a.full == nil {
 		if a.ready != nil {
@@ -230,6 +231,12 @@ func (a *ahead) next() *batch {
 	return a.out
 }
 
+// stopReading ends the decoder's reading goroutine (see
+// jsonarray.Decoder.ReadAhead), waiting for a read in progress, so that
+// the body may be read on. Call it only after next returned a batch with
+// an error.
+func (a *ahead) stopReading() { a.dec.Close() }
+
 // stop ends the decoding goroutine and keeps the batches, their memory
 // above all, for the next export (see reuse): nothing of theirs
 // may be used after it, records included. Close the body first, so that a
@@ -238,6 +245,7 @@ func (a *ahead) stop() {
 	if a.done != nil {
 		close(a.done)
 		a.wg.Wait()
+		a.dec.Close() // its reads are done with the batches' memory
 	}
 	seen := map[*batch]bool{nil: true}
 	keep := func(b *batch) {

@@ -299,6 +299,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 				err = fmt.Errorf("%w: empty body", dixa.ErrTruncated)
 			case errors.Is(err, jsonarray.ErrNotArray):
 				// Dixa's {"message": ...} with a 200, or a proxy's page.
+				a.stopReading() // rest reads the body on
 				err = e.Client.UnexpectedBody(resp.URL, head.rest())
 			}
 			return n, err

@@ -202,11 +202,14 @@ func checkAgainstStd(t *testing.T, data []byte) {
 
 		// The way the input is read must not matter.
 		for name, d := range map[string]*Decoder{
-			"OneByteReader": NewDecoder(iotest.OneByteReader(bytes.NewReader(data))),
-			"DataErrReader": NewDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 3),
-			"buffer of 1":   NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 1),
+			"OneByteReader":             NewDecoder(iotest.OneByteReader(bytes.NewReader(data))),
+			"DataErrReader":             NewDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 3),
+			"buffer of 1":               NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 1),
+			"read ahead, OneByteReader": readingAhead(NewDecoderSize(iotest.OneByteReader(bytes.NewReader(data)), 5)),
+			"read ahead, buffer of 1":   readingAhead(NewDecoderSize(iotest.DataErrReader(bytes.NewReader(data)), 1)),
 		} {
 			other := decodeAll(d)
+			d.Close()
 			if !sameResult(got, other) {
 				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
 			}
@@ -281,4 +284,10 @@ var seedInputs = []string{
 	`"string"`,
 	`null`,
 	`<html><body>502 Bad Gateway</body></html>`,
+}
+
+// readingAhead is d with ReadAhead on.
+func readingAhead(d *Decoder) *Decoder {
+	d.ReadAhead()
+	return d
 }

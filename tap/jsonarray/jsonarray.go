@@ -155,6 +155,7 @@ type Decoder struct {
 	mstart  int
 
 	handover func(full []byte, members []Member) ([]byte, []Member) // see SetHandover
+	ahead    *readAhead                                             // see ReadAhead
 }
 
 // SetHandover makes d hand each buffer it has filled to fn instead of
@@ -343,33 +344,11 @@ func (d *Decoder) fill() error {
 	if d.rerr != nil {
 		return d.rerr
 	}
+	if d.ahead != nil {
+		return d.fillAhead(d.ahead)
+	}
 	if free := cap(d.buf) - len(d.buf); free == 0 || free < cap(d.buf)/4 {
-		keep := len(d.buf) - d.mark
-		size := cap(d.buf)
-		if keep > size/2 {
-			size *= 2
-		}
-		var dst []byte
-		switch {
-		case d.handover != nil:
-			var ms []Member
-			dst, ms = d.handover(d.buf, d.members[:d.mstart])
-			if cap(dst) < size {
-				dst = make([]byte, size)
-			}
-			dst = dst[:cap(dst)]
-			d.members, d.mstart = append(ms[:0], d.members[d.mstart:]...), 0
-		case size > cap(d.buf):
-			dst = make([]byte, size)
-		default:
-			dst = d.buf[:cap(d.buf)]
-		}
-		copy(dst, d.buf[d.mark:])
-		d.buf = dst[:keep]
-		d.indexed = 0
-		d.base += int64(d.mark)
-		d.pos -= d.mark
-		d.mark = 0
+		d.move()
 	}
 	for range maxEmptyReads {
 		free := d.buf[len(d.buf):cap(d.buf)]
@@ -377,12 +356,11 @@ func (d *Decoder) fill() error {
 		if n < 0 || n > len(free) {
 			n, err = 0, fmt.Errorf("jsonarray: reader returned an invalid count %d", n)
 		}
-		d.buf = d.buf[:len(d.buf)+n]
 		if err != nil {
 			d.rerr = err
 		}
 		if n > 0 {
-			d.index()
+			d.grown(n)
 			return nil
 		}
 		if err != nil {
@@ -391,6 +369,44 @@ func (d *Decoder) fill() error {
 	}
 	d.rerr = io.ErrNoProgress
 	return d.rerr
+}
+
+// move makes room: it keeps buf[mark:] at the front of a buffer, the one
+// the handover function gives, a new one twice the size if what is kept
+// is more than half of it, or else the same one.
+func (d *Decoder) move() {
+	keep := len(d.buf) - d.mark
+	size := cap(d.buf)
+	if keep > size/2 {
+		size *= 2
+	}
+	var dst []byte
+	switch {
+	case d.handover != nil:
+		var ms []Member
+		dst, ms = d.handover(d.buf, d.members[:d.mstart])
+		if cap(dst) < size {
+			dst = make([]byte, size)
+		}
+		dst = dst[:cap(dst)]
+		d.members, d.mstart = append(ms[:0], d.members[d.mstart:]...), 0
+	case size > cap(d.buf):
+		dst = make([]byte, size)
+	default:
+		dst = d.buf[:cap(d.buf)]
+	}
+	copy(dst, d.buf[d.mark:])
+	d.buf = dst[:keep]
+	d.bits, d.indexed = d.bits[:0], 0
+	d.base += int64(d.mark)
+	d.pos -= d.mark
+	d.mark = 0
+}
+
+// grown takes the n bytes just read after d.buf into it.
+func (d *Decoder) grown(n int) {
+	d.buf = d.buf[:len(d.buf)+n]
+	d.index()
 }
 
 // more is called when p == len(d.buf). It reads more data and returns p,

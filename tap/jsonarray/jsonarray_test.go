@@ -339,11 +339,22 @@ func TestReaders(t *testing.T) {
 			if !sameResult(got, want) {
 				t.Errorf("%s, buffer %d: got %d elements, %v", name, size, len(got.elems), got.err)
 			}
+			d := readingAhead(NewDecoderSize(r(), size))
+			got = decodeAll(d)
+			d.Close()
+			if !sameResult(got, want) {
+				t.Errorf("%s, buffer %d, read ahead: got %d elements, %v", name, size, len(got.elems), got.err)
+			}
 		}
 	}
 	// Truncated at every byte of the first elements.
 	for i := 1; i < 3000; i++ {
-		got := decodeAll(NewDecoderSize(iotest.OneByteReader(bytes.NewReader(data[:i])), 16))
+		d := NewDecoderSize(iotest.OneByteReader(bytes.NewReader(data[:i])), 16)
+		if i%2 == 0 {
+			d.ReadAhead()
+		}
+		got := decodeAll(d)
+		d.Close()
 		var te *TruncatedError
 		if !errors.As(got.err, &te) || te.Offset != int64(i) || te.Elements != len(got.elems) {
 			t.Fatalf("truncated at %d: got %v", i, got.err)
@@ -373,11 +384,22 @@ func TestLargeElement(t *testing.T) {
 
 // TestNoReadAhead checks that Next returns an element as soon as its last
 // byte has arrived (but for a number, which ends at the byte after it), and
-// does not wait for more of the body.
+// does not wait for more of the body; with ReadAhead too.
 func TestNoReadAhead(t *testing.T) {
+	t.Run("reading in Next", func(t *testing.T) { testNoWait(t, false) })
+	t.Run("ReadAhead", func(t *testing.T) { testNoWait(t, true) })
+}
+
+func testNoWait(t *testing.T, ahead bool) {
 	pr, pw := io.Pipe()
-	defer pr.Close()
 	d := NewDecoder(pr)
+	if ahead {
+		d.ReadAhead()
+	}
+	defer func() {
+		pr.Close() // first, so that Close does not wait for a read
+		d.Close()
+	}()
 	type item struct {
 		b   string
 		err error
@@ -543,6 +565,8 @@ func TestHandover(t *testing.T) {
 	var handedMembers []Member
 	spare, spareMembers := make([]byte, defaultBufSize), make([]Member, 0, 1000)
 	d := NewDecoder(iotest.HalfReader(bytes.NewReader(body)))
+	d.ReadAhead() // as tap's ahead uses it
+	defer d.Close()
 	d.SetHandover(func(full []byte, members []Member) ([]byte, []Member) {
 		handed = append(handed, full)
 		handedMembers = append(handedMembers, members...)
