@@ -2,6 +2,22 @@
 
 #include "textflag.h"
 
+// SPECIAL16 sets the low 16 bits of reg to the mask of the bytes at
+// off(SI) that are '"', '\\' or at most 0x1f, with the constants in X8,
+// X9 and X10; it uses X0 to X3.
+#define SPECIAL16(off, reg) \
+	MOVOU    off(SI), X0    ; \
+	MOVOU    X0, X1         ; \
+	PCMPEQB  X8, X1         ; \
+	MOVOU    X0, X2         ; \
+	PCMPEQB  X9, X2         ; \
+	MOVOU    X0, X3         ; \
+	PMINUB   X10, X3        ; \
+	PCMPEQB  X0, X3         ; \
+	POR      X2, X1         ; \
+	POR      X3, X1         ; \
+	PMOVMSKB X1, reg
+
 // func markBlocksSSE2(dst []uint64, src []byte)
 //
 // For each 64 bytes of src, one word of dst: the bytes equal to '"' (0x22)
@@ -25,53 +41,10 @@ TEXT ·markBlocksSSE2(SB), NOSPLIT, $0-48
 	PUNPCKLQDQ X10, X10
 
 loop:
-	MOVOU   0(SI), X0
-	MOVOU   X0, X1
-	PCMPEQB X8, X1
-	MOVOU   X0, X2
-	PCMPEQB X9, X2
-	MOVOU   X0, X3
-	PMINUB  X10, X3
-	PCMPEQB X0, X3
-	POR     X2, X1
-	POR     X3, X1
-	PMOVMSKB X1, AX
-
-	MOVOU   16(SI), X0
-	MOVOU   X0, X1
-	PCMPEQB X8, X1
-	MOVOU   X0, X2
-	PCMPEQB X9, X2
-	MOVOU   X0, X3
-	PMINUB  X10, X3
-	PCMPEQB X0, X3
-	POR     X2, X1
-	POR     X3, X1
-	PMOVMSKB X1, BX
-
-	MOVOU   32(SI), X0
-	MOVOU   X0, X1
-	PCMPEQB X8, X1
-	MOVOU   X0, X2
-	PCMPEQB X9, X2
-	MOVOU   X0, X3
-	PMINUB  X10, X3
-	PCMPEQB X0, X3
-	POR     X2, X1
-	POR     X3, X1
-	PMOVMSKB X1, DX
-
-	MOVOU   48(SI), X0
-	MOVOU   X0, X1
-	PCMPEQB X8, X1
-	MOVOU   X0, X2
-	PCMPEQB X9, X2
-	MOVOU   X0, X3
-	PMINUB  X10, X3
-	PCMPEQB X0, X3
-	POR     X2, X1
-	POR     X3, X1
-	PMOVMSKB X1, R8
+	SPECIAL16(0, AX)
+	SPECIAL16(16, BX)
+	SPECIAL16(32, DX)
+	SPECIAL16(48, R8)
 
 	SHLQ $16, BX
 	ORQ  BX, AX
