@@ -4,7 +4,7 @@
 #
 # For each size S (MB, 10^6 bytes) in $SIZES it starts bin/dixa-mock in load mode with
 # N = S*10^6/1024 messages of ~1 KiB (created_at spread over 2024-01-01..2024-01-31,
-# rate limits off), then measures under /usr/bin/time -v, on the one message_export
+# rate limits off), then measures under bench/rusage, on the one message_export
 # window that holds them all:
 #   raw-go    bench/rawget: GET the window, io.Copy to io.Discard (the floor)
 #   raw-curl  curl -s -o /dev/null (if curl is installed; a second floor)
@@ -50,20 +50,13 @@ log() { printf '%s compare.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------------
-if [[ ! -x /usr/bin/time ]]; then
-	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-		log "installing GNU time (apt-get install time)"
-		apt-get update -qq && apt-get install -y -qq time >/dev/null
-	else
-		die "/usr/bin/time (GNU time) is missing: install the package 'time'"
-	fi
-fi
 command -v python3 >/dev/null || die "python3 is needed (report.py)"
 if [[ ${NO_BUILD:-0} != 1 ]]; then
 	make -s build
 fi
 [[ -x bin/tap-dixa && -x bin/dixa-mock ]] || die "bin/tap-dixa and bin/dixa-mock are missing: run make build"
 CGO_ENABLED=0 "$GO" build -o "$RUN/bin/rawget" ./bench/rawget
+CGO_ENABLED=0 "$GO" build -o "$RUN/bin/rusage" ./bench/rusage
 CGO_ENABLED=0 "$GO" build -o "$RUN/bin/tapprof" ./bench/tapprof
 [[ -f bench/out/go-bench.txt ]] && mv bench/out/go-bench.txt "$RUN/go-bench.txt"
 
@@ -122,7 +115,8 @@ start_mock() { # start_mock DIR MESSAGES: sets URL
 	URL=$(<"$1/url")
 }
 
-# measure DIR NAME REP CMD...: runs CMD under /usr/bin/time -v; its stdout goes to
+# measure DIR NAME REP CMD...: runs CMD under bench/rusage (CPU time in microseconds,
+# peak RSS, in GNU time -v's words, to NAME.REP.time); its stdout goes to
 # $MEASURE_OUT (default /dev/null), its stderr to NAME.REP.err; wall clock (start, end,
 # exit code) to NAME.REP.wall.
 measure() {
@@ -130,7 +124,7 @@ measure() {
 	shift 3
 	local t0 t1 rc=0
 	t0=$EPOCHREALTIME
-	/usr/bin/time -v -o "$dir/$name.$rep.time" "$@" >"${MEASURE_OUT:-/dev/null}" 2>"$dir/$name.$rep.err" || rc=$?
+	"$RUN/bin/rusage" -o "$dir/$name.$rep.time" "$@" >"${MEASURE_OUT:-/dev/null}" 2>"$dir/$name.$rep.err" || rc=$?
 	t1=$EPOCHREALTIME
 	echo "$t0 $t1 $rc" >"$dir/$name.$rep.wall"
 	awk -v a="$t0" -v b="$t1" -v rc="$rc" -v n="$name" 'BEGIN { printf "%-9s %8.3f s  exit %d\n", n, b - a, rc }' >&2
