@@ -9,6 +9,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -23,7 +24,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: rusage -o FILE COMMAND [ARG...]")
 		return 2
 	}
-	cmd := exec.Command(args[2], args[3:]...)
+	cmd := exec.CommandContext(context.Background(), args[2], args[3:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
