@@ -71,17 +71,18 @@ func gather(m uint64) uint64 {
 	return (m >> 7) * 0x0102040810204080 >> 56
 }
 
-// index brings the bitmap up to date with d.buf, whose bytes from d.indexed
-// on are new: it remakes the bitmap from the word that holds d.indexed.
+// index brings the bitmap up to date with d.buf after a read: the words
+// before its last one cover 64 bytes each, which do not change until the
+// buffer moves (and the bitmap is emptied); the last one, and the words
+// after it, are made from the bytes.
 func (d *Decoder) index() {
+	from := max(len(d.bits)-1, 0) * 64
 	n := (len(d.buf) + 63) / 64
 	if cap(d.bits) < n {
-		d.bits, d.indexed = make([]uint64, (cap(d.buf)+63)/64), 0
+		d.bits, from = make([]uint64, 0, (cap(d.buf)+63)/64), 0
 	}
 	d.bits = d.bits[:n]
-	from := d.indexed &^ 63
 	markSpecial(d.bits[from/64:], d.buf[from:])
-	d.indexed = len(d.buf)
 }
 
 // nextSpecial returns the position of the first quote, backslash or control

@@ -144,9 +144,8 @@ type Decoder struct {
 	stack []bool // open containers within the current element; true for an object
 
 	// bits is the bitmap of buf's quotes, backslashes and control
-	// characters (see index.go), made up to indexed.
-	bits    []uint64
-	indexed int
+	// characters (see index.go).
+	bits []uint64
 
 	// members[mstart:] are the current element's top-level members, if it
 	// is an object; with a handover function, members[:mstart] are those
@@ -350,25 +349,31 @@ func (d *Decoder) fill() error {
 	if free := cap(d.buf) - len(d.buf); free == 0 || free < cap(d.buf)/4 {
 		d.move()
 	}
+	n, err := readSome(d.r, d.buf[len(d.buf):cap(d.buf)])
+	if err != nil {
+		d.rerr = err
+	}
+	if n > 0 {
+		d.grown(n)
+		return nil
+	}
+	return err
+}
+
+// readSome reads into p until at least one byte or an error comes:
+// maxEmptyReads reads that return neither are io.ErrNoProgress, as in
+// bufio, and a count outside p an error.
+func readSome(r io.Reader, p []byte) (int, error) {
 	for range maxEmptyReads {
-		free := d.buf[len(d.buf):cap(d.buf)]
-		n, err := d.r.Read(free)
-		if n < 0 || n > len(free) {
-			n, err = 0, fmt.Errorf("jsonarray: reader returned an invalid count %d", n)
+		n, err := r.Read(p)
+		if n < 0 || n > len(p) {
+			return 0, fmt.Errorf("jsonarray: reader returned an invalid count %d", n)
 		}
-		if err != nil {
-			d.rerr = err
-		}
-		if n > 0 {
-			d.grown(n)
-			return nil
-		}
-		if err != nil {
-			return err
+		if n > 0 || err != nil {
+			return n, err
 		}
 	}
-	d.rerr = io.ErrNoProgress
-	return d.rerr
+	return 0, io.ErrNoProgress
 }
 
 // move makes room: it keeps buf[mark:] at the front of a buffer, the one
@@ -397,7 +402,7 @@ func (d *Decoder) move() {
 	}
 	copy(dst, d.buf[d.mark:])
 	d.buf = dst[:keep]
-	d.bits, d.indexed = d.bits[:0], 0
+	d.bits = d.bits[:0]
 	d.base += int64(d.mark)
 	d.pos -= d.mark
 	d.mark = 0

@@ -1,7 +1,7 @@
 package jsonarray
 
 import (
-	"fmt"
+	"errors"
 	"io"
 	"sync"
 )
@@ -55,12 +55,12 @@ func (d *Decoder) Close() {
 	}
 }
 
-var errClosed = fmt.Errorf("jsonarray: Next after Close")
+var errClosed = errors.New("jsonarray: Next after Close")
 
 // run fills each buffer it is given to its end, then waits for the next.
 func (ra *readAhead) run() {
 	var buf []byte
-	n, empty := 0, 0
+	n := 0
 	for {
 		if buf == nil || n == cap(buf) {
 			select {
@@ -71,17 +71,7 @@ func (ra *readAhead) run() {
 			}
 			continue
 		}
-		m, err := ra.r.Read(buf[n:cap(buf)])
-		if m < 0 || m > cap(buf)-n {
-			m, err = 0, fmt.Errorf("jsonarray: reader returned an invalid count %d", m)
-		}
-		if m == 0 && err == nil {
-			if empty++; empty < maxEmptyReads {
-				continue
-			}
-			err = io.ErrNoProgress
-		}
-		empty = 0
+		m, err := readSome(ra.r, buf[n:cap(buf)])
 		n += m
 		ra.mu.Lock()
 		ra.n, ra.err = n, err
@@ -96,7 +86,7 @@ func (ra *readAhead) run() {
 	}
 }
 
-// fill is Decoder.fill with the goroutine reading: it takes what the
+// fillAhead is fill with the goroutine reading: it takes what the
 // goroutine has read, moving to a new buffer when the old one is full,
 // and waits when there is nothing yet.
 func (d *Decoder) fillAhead(ra *readAhead) error {
