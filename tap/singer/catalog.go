@@ -113,6 +113,32 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty file")
 	}
+	// A catalog that decodes is decoded once, entries and all; one that
+	// does not is decoded again entry by entry, for an error that names
+	// the entry at fault (the first one, as here).
+	var whole struct {
+		Streams []rawEntry `json:"streams"`
+	}
+	if json.Unmarshal(data, &whole) != nil {
+		return parseCatalogByEntry(data)
+	}
+	if whole.Streams == nil {
+		return nil, errors.New(`not a valid catalog: no "streams" list`)
+	}
+	c := &Catalog{}
+	for i := range whole.Streams {
+		e, err := whole.Streams[i].entry()
+		if err != nil {
+			return nil, fmt.Errorf("streams[%d]: %w", i, err)
+		}
+		c.Streams = append(c.Streams, e)
+	}
+	return c, nil
+}
+
+// parseCatalogByEntry is ParseCatalog for a catalog that does not decode
+// whole: it finds which entry is at fault.
+func parseCatalogByEntry(data []byte) (*Catalog, error) {
 	var raw struct {
 		Streams []json.RawMessage `json:"streams"`
 	}
@@ -133,23 +159,31 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	return c, nil
 }
 
+// rawEntry is a catalog entry as it is written.
+type rawEntry struct {
+	TapStreamID *string         `json:"tap_stream_id"`
+	Stream      *string         `json:"stream"`
+	Schema      json.RawMessage `json:"schema"`
+	Metadata    []struct {
+		Breadcrumb []string       `json:"breadcrumb"`
+		Metadata   map[string]any `json:"metadata"`
+	} `json:"metadata"`
+	KeyProperties     []string `json:"key_properties"`
+	ReplicationKey    *string  `json:"replication_key"`
+	ReplicationMethod *string  `json:"replication_method"`
+	Selected          any      `json:"selected"`
+}
+
 func parseEntry(data []byte) (*CatalogEntry, error) {
-	var raw struct {
-		TapStreamID *string         `json:"tap_stream_id"`
-		Stream      *string         `json:"stream"`
-		Schema      json.RawMessage `json:"schema"`
-		Metadata    []struct {
-			Breadcrumb []string       `json:"breadcrumb"`
-			Metadata   map[string]any `json:"metadata"`
-		} `json:"metadata"`
-		KeyProperties     []string `json:"key_properties"`
-		ReplicationKey    *string  `json:"replication_key"`
-		ReplicationMethod *string  `json:"replication_method"`
-		Selected          any      `json:"selected"`
-	}
+	var raw rawEntry
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("not a valid catalog entry: %s", shortJSONError(err))
 	}
+	return raw.entry()
+}
+
+// entry checks raw and makes the entry it describes.
+func (raw *rawEntry) entry() (*CatalogEntry, error) {
 	e := &CatalogEntry{KeyProperties: raw.KeyProperties}
 	switch {
 	case raw.TapStreamID != nil && *raw.TapStreamID != "":

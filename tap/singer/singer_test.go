@@ -266,6 +266,7 @@ func FuzzParseCatalog(f *testing.F) {
 	f.Add([]byte(`{"streams":[{"tap_stream_id":"x","schema":{"type":"object","properties":{"a":{"type":"string"}}},"metadata":[{"breadcrumb":[],"metadata":{"selected":true}}]}]}`))
 	f.Add([]byte(`{"streams":[{"stream":"x","selected":"true"}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
+		sameAsByEntry(t, in) // decoded whole or entry by entry, the same
 		c, err := ParseCatalog(in)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
