@@ -101,6 +101,22 @@ func TestProjectMembersIsProject(t *testing.T) {
 	strict, err := schema.Parse([]byte(`{"type":"object","properties":{"id":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}}}}`))
 	require.NoError(t, err)
 	both(t, strict, []byte(`[{"id":"a","tags":["x","y"]},{"id":"b","tags":["x",null]},{"id":"c","tags":[null]}]`), "id")
+
+	// Scalars of a type a field does not declare, nulls and booleans among
+	// them, each first as a record's only such member and then next to
+	// others: each widens the schema, the same way on both paths.
+	narrow, err := schema.Parse([]byte(`{"type":"object","properties":{"id":{"type":"string"},"s":{"type":"string"},` +
+		`"b":{"type":"boolean"},"i":{"type":"integer"},"n":{"type":"number"},"at":{"type":"string","format":"date-time"}}}`))
+	require.NoError(t, err)
+	for _, v := range []string{`null`, `true`, `false`, `"x"`, `1`, `1.5`, `"2024-01-01T00:00:00Z"`} {
+		var body bytes.Buffer
+		body.WriteString("[")
+		for i, name := range []string{"s", "b", "i", "n", "at"} {
+			fmt.Fprintf(&body, `{"id":"%d","%s":%s},`, i, name, v)
+		}
+		fmt.Fprintf(&body, `{"id":"all","s":%[1]s,"b":%[1]s,"i":%[1]s,"n":%[1]s,"at":%[1]s}]`, v)
+		both(t, narrow, body.Bytes(), "id")
+	}
 }
 
 // FuzzProjectMembers holds ProjectMembers to Project on any valid input.

@@ -262,7 +262,11 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 			continue
 		}
 		v := rec[vs:ve]
-		if vs == ke+1 && child.asIs(v) {
+		as, known := child.asIsByFirst(v[0])
+		if !known {
+			as = child.asIs(v)
+		}
+		if vs == ke+1 && as {
 			if child.capture > 0 {
 				p.captured[child.capture-1] = v
 			}
@@ -282,7 +286,7 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 		dst = append(dst, rec[ks:ke]...)
 		dst = append(dst, ':')
 		valStart := len(dst)
-		if child.asIs(v) {
+		if as {
 			dst = append(dst, v...)
 		} else {
 			s := scanner{b: rec[:ve], i: vs}
@@ -314,13 +318,10 @@ func appendRun(dst, run []byte, comma bool) ([]byte, bool) {
 // asIs reports whether the scalar v is written as it is: a value of a type
 // f declares that needs no normalising.
 func (f *field) asIs(v []byte) bool {
+	if as, known := f.asIsByFirst(v[0]); known {
+		return as
+	}
 	switch c := v[0]; {
-	case c == '"':
-		return f.kinds&kString != 0 && f.dateTime == 0
-	case c == 't' || c == 'f':
-		return f.kinds&kBool != 0
-	case c == 'n':
-		return f.kinds&kNull != 0
 	case c == '{':
 		return f.kinds&kObject != 0 && f.props == nil && !hasSpace(v) // an open object, compact
 	case c == '[':
@@ -344,6 +345,21 @@ func (f *field) asIs(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// asIsByFirst is asIs for the values whose first byte c tells all: a
+// string, a boolean or null. known is false for the others. It is small
+// enough to be inlined where asIs would be a call.
+func (f *field) asIsByFirst(c byte) (as, known bool) {
+	switch c {
+	case '"':
+		return f.kinds&kString != 0 && f.dateTime == 0, true
+	case 'n':
+		return f.kinds&kNull != 0, true
+	case 't', 'f':
+		return f.kinds&kBool != 0, true
+	}
+	return false, false
 }
 
 // plainStrings reports whether the valid JSON array v holds only strings
