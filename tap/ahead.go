@@ -90,11 +90,11 @@ const (
 	// each one it is handed after that is twice the last, up to
 	// aheadBuffer (see newAhead): the first batch comes soon (a small
 	// window is not held up), the later ones are big enough that hand-overs
-	// between the goroutines are rare. Bigger is not better: at 1 GB,
-	// 1 MiB buffers took 8% less CPU than 4 MiB (8 paired runs,
-	// -0.21 ± 0.05 s), and 7% less at 100 MB: less fresh memory is
-	// written, and a batch the projector takes over is likelier to be still
-	// in the cache the decoder left it in.
+	// between the goroutines are rare. Bigger is not better: 1 MiB buffers
+	// took 4-9% less CPU than 4 MiB at 1 GB (four sets of 8-10 paired
+	// runs, -0.09 to -0.21 s), and 6-7% less at 100 MB, with the same wall:
+	// less fresh memory is written, and a batch the projector takes over is
+	// likelier to be still in the cache the decoder left it in.
 	aheadFirst  = 256 << 10
 	aheadBuffer = 1 << 20
 	// aheadBatches is how many batches (hence buffers) an ahead uses at
