@@ -70,7 +70,7 @@ type metricRecord struct {
 // instants by record type, or (from a hand-written state) one instant for
 // every type.
 func (s *Sync) analyticsBookmarks(st Stream) (all time.Time, byType map[string]time.Time, err error) {
-	raw, ok := s.State.Bookmark(st.Name, st.ReplicationKey)
+	raw, ok := s.stateBookmark(st.Name, st.ReplicationKey)
 	if !ok {
 		return time.Time{}, nil, nil
 	}

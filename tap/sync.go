@@ -62,6 +62,14 @@ func (s *Sync) checkpoint(stream, key string, value any) error {
 	return s.Out.WriteState(s.State)
 }
 
+// stateBookmark is State.Bookmark under s.mu: the streams of other lanes
+// set their bookmarks meanwhile.
+func (s *Sync) stateBookmark(stream, key string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.State.Bookmark(stream, key)
+}
+
 // writeState writes the state; a non-empty stream becomes
 // currently_syncing.
 func (s *Sync) writeState(syncing string) error {
@@ -262,7 +270,7 @@ func (s *Sync) start(st Stream) (time.Time, error) {
 }
 
 func (s *Sync) bookmark(st Stream) (time.Time, bool, error) {
-	if raw, ok := s.State.Bookmark(st.Name, st.ReplicationKey); ok {
+	if raw, ok := s.stateBookmark(st.Name, st.ReplicationKey); ok {
 		t, err := parseBookmark(raw)
 		if err != nil {
 			return time.Time{}, false, &BookmarkError{st.Name, st.ReplicationKey, err.Error()}
@@ -270,7 +278,7 @@ func (s *Sync) bookmark(st Stream) (time.Time, bool, error) {
 		return t, true, nil
 	}
 	for _, key := range st.LegacyBookmarks {
-		if raw, ok := s.State.Bookmark(st.Name, key); ok {
+		if raw, ok := s.stateBookmark(st.Name, key); ok {
 			t, err := parseBookmark(raw)
 			if err != nil {
 				return time.Time{}, false, &BookmarkError{st.Name, key, err.Error()}
