@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,37 +56,33 @@ func TestParseCatalogWholeIsByEntry(t *testing.T) {
 		require.NoError(t, err)
 		return b
 	}
+	raws := make([]json.RawMessage, len(entries)) // the entries as they are written
+	for i := range entries {
+		raws[i] = json.RawMessage(mustMarshal(t, entries[i]))
+	}
 	wrong := []string{`5`, `"x"`, `true`, `[]`, `{}`, `null`, `[5]`, `{"a":1}`}
 	damaged := 0
 	for i := range entries {
 		for field := range entries[i] {
 			for _, v := range wrong {
-				changed := make([]map[string]json.RawMessage, len(entries))
-				copy(changed, entries)
-				changed[i] = map[string]json.RawMessage{}
-				for k, old := range entries[i] {
-					changed[i][k] = old
-				}
+				changed := slices.Clone(entries)
+				changed[i] = maps.Clone(entries[i])
 				changed[i][field] = json.RawMessage(v)
 				sameAsByEntry(t, catalog(changed))
 				damaged++
 			}
 		}
 		for _, v := range wrong {
-			raws := make([]json.RawMessage, len(entries))
-			for j := range entries {
-				raws[j] = json.RawMessage(mustMarshal(t, entries[j]))
-			}
-			raws[i] = json.RawMessage(v)
-			sameAsByEntry(t, []byte(`{"streams":`+mustMarshal(t, raws)+`}`))
+			changed := slices.Clone(raws)
+			changed[i] = json.RawMessage(v)
+			sameAsByEntry(t, []byte(`{"streams":`+mustMarshal(t, changed)+`}`))
 			damaged++
 		}
 	}
 	assert.Greater(t, damaged, 100)
 
 	// A catalog with the same wrong entry twice names the first.
-	two := make([]map[string]json.RawMessage, len(entries))
-	copy(two, entries)
+	two := slices.Clone(entries)
 	for _, i := range []int{1, 2} {
 		two[i] = map[string]json.RawMessage{"tap_stream_id": json.RawMessage(fmt.Sprint(i))}
 	}
