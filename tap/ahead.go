@@ -111,10 +111,10 @@ const (
 // to biggest.
 func newAhead(r io.Reader, first, biggest int) *ahead {
 	a := &ahead{cur: reuse.get(), biggest: biggest}
-	buf, _ := a.memory(first)
+	buf, members := a.memory(first)
 	a.dec = jsonarray.NewDecoderBuffer(r, buf)
 	if runtime.GOMAXPROCS(0) < 2 {
-		a.dec.SetHandover(a.handoverInline)
+		a.dec.SetHandover(members, a.handoverInline)
 		return a
 	}
 	a.dec.ReadAhead() // a third goroutine reads: the transfer overlaps the decoding
@@ -122,7 +122,7 @@ func newAhead(r io.Reader, first, biggest int) *ahead {
 	for range aheadBatches - 1 {
 		a.free <- reuse.get()
 	}
-	a.dec.SetHandover(a.handover)
+	a.dec.SetHandover(members, a.handover)
 	a.wg.Go(func() {
 		for {
 			raw, err := a.dec.Next()

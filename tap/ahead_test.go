@@ -179,7 +179,8 @@ func TestAheadStops(t *testing.T) {
 
 // An export reuses the memory of the one before it, and its records are
 // its own: one export after another, with one CPU and with two, each
-// gives its own records, and after the first no buffer is new.
+// gives its own records, and after the first no buffer, and no slice of
+// members, is new.
 func TestAheadReusesBatches(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	body := func(k int) string {
@@ -197,6 +198,7 @@ func TestAheadReusesBatches(t *testing.T) {
 		runtime.GOMAXPROCS(procs)
 		emptyReuse()
 		memory := map[*byte]bool{}
+		members := map[*jsonarray.Member]bool{}
 		for k := range 4 {
 			want := body(k)
 			got, _, err := drain(t, []byte(want), false)
@@ -210,6 +212,10 @@ func TestAheadReusesBatches(t *testing.T) {
 					assert.True(t, memory[&b.back[:1][0]], "GOMAXPROCS=%d, export %d: new memory", procs, k)
 				}
 				memory[&b.back[:1][0]] = true
+				if k > 0 {
+					assert.True(t, members[&b.members[:1][0]], "GOMAXPROCS=%d, export %d: new members", procs, k)
+				}
+				members[&b.members[:1][0]] = true
 			}
 			reuse.mu.Unlock()
 		}

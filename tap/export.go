@@ -223,6 +223,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 			if ferr := out.Flush(); err == nil {
 				err = ferr
 			}
+			out.Release()
 		}()
 	}
 	edgeFrom := p.End.UnixMilli() - 1

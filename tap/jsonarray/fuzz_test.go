@@ -224,7 +224,7 @@ func checkAgainstStd(t *testing.T, data []byte) {
 		} {
 			var handed []Member
 			d := NewDecoderSize(iotest.HalfReader(bytes.NewReader(data)), 2)
-			d.SetHandover(func(_ []byte, members []Member) ([]byte, []Member) {
+			d.SetHandover(nil, func(_ []byte, members []Member) ([]byte, []Member) {
 				handed = append(handed, members...)
 				return back()
 			})

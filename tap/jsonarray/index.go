@@ -3,6 +3,7 @@ package jsonarray
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync"
 )
 
 // The decoder finds the end of a string with a bitmap of its buffer: bit
@@ -79,10 +80,34 @@ func (d *Decoder) index() {
 	from := max(len(d.bits)-1, 0) * 64
 	n := (len(d.buf) + 63) / 64
 	if cap(d.bits) < n {
-		d.bits, from = make([]uint64, 0, (cap(d.buf)+63)/64), 0
+		d.bits, from = newBitmap((cap(d.buf)+63)/64), 0
 	}
 	d.bits = d.bits[:n]
 	markSpecial(d.bits[from/64:], d.buf[from:])
+}
+
+// bitmaps holds the bitmaps of decoders that are done, for the next ones:
+// a sync makes a decoder per window, and a bitmap is an eighth of the
+// largest buffer its decoder scanned (512 KiB for tap's 4 MiB).
+var bitmaps sync.Pool // of *[]uint64
+
+// newBitmap returns an empty bitmap of at least n words, a kept one if it
+// is big enough.
+func newBitmap(n int) []uint64 {
+	if p, _ := bitmaps.Get().(*[]uint64); p != nil && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]uint64, 0, n)
+}
+
+// releaseBitmap gives d's bitmap to the decoders to come; d must scan no
+// more.
+func (d *Decoder) releaseBitmap() {
+	if cap(d.bits) > 0 {
+		b := d.bits[:0]
+		d.bits = nil
+		bitmaps.Put(&b)
+	}
 }
 
 // nextSpecial returns the position of the first quote, backslash or control

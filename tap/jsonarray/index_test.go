@@ -1,7 +1,10 @@
 package jsonarray
 
 import (
+	"errors"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -116,5 +119,39 @@ func TestNextSpecial(t *testing.T) {
 				t.Fatalf("%d bytes: nextSpecial(%d) = %d, want %d", n, p, got, want)
 			}
 		}
+	}
+}
+
+// A decoder that has reached the end of its array leaves its bitmap to
+// the next one, which then allocates none. sync.Pool drops some of what it
+// is given under the race detector, so the check runs without it.
+func TestBitmapReused(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	body := `[` + strings.Repeat(`{"a":"xyz","b":[1,2]},`, 2000) + `{}]`
+	decodeAll := func() *uint64 {
+		d := NewDecoderSize(strings.NewReader(body), 64<<10)
+		var first *uint64
+		for {
+			_, err := d.Next()
+			if first == nil && len(d.bits) > 0 {
+				first = &d.bits[:1][0]
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d.bits != nil {
+			t.Errorf("a decoder at the end of its array still holds its bitmap")
+		}
+		return first
+	}
+	decodeAll()
+	if a, b := decodeAll(), decodeAll(); a != b {
+		t.Errorf("the next decoder made a bitmap of its own")
 	}
 }

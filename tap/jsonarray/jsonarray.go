@@ -166,12 +166,19 @@ type Decoder struct {
 // goes on in and the slice it appends the next members to (what they hold
 // is overwritten); d allocates a buffer if it is nil or too small. d
 // copies into them only what it has read and not yet returned, usually
-// part of one element.
+// part of one element. members is the slice d appends the members of the
+// first buffer's elements to, as fn's is for the later ones: with it, a
+// caller that keeps its memory from one array to the next (as the buffer
+// it gave NewDecoderBuffer) has d allocate none. It must be called before
+// the first call of Next.
 //
 // Without a handover function d reuses its one buffer, and an element is
 // only valid until the next call of Next. fn is called from within Next.
-func (d *Decoder) SetHandover(fn func(full []byte, members []Member) ([]byte, []Member)) {
+func (d *Decoder) SetHandover(members []Member, fn func(full []byte, members []Member) ([]byte, []Member)) {
 	d.handover = fn
+	if len(d.members) == 0 {
+		d.members = members[:0]
+	}
 }
 
 // Member is where one top-level member of an element that is an object
@@ -251,6 +258,7 @@ func (d *Decoder) Next() ([]byte, error) {
 	if err != nil {
 		d.members = d.members[:d.mstart]
 		d.err = err
+		d.releaseBitmap() // d scans no more
 		return nil, err
 	}
 	return b, nil

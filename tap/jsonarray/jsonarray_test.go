@@ -567,7 +567,7 @@ func TestHandover(t *testing.T) {
 	d := NewDecoder(iotest.HalfReader(bytes.NewReader(body)))
 	d.ReadAhead() // as tap's ahead uses it
 	defer d.Close()
-	d.SetHandover(func(full []byte, members []Member) ([]byte, []Member) {
+	d.SetHandover(nil, func(full []byte, members []Member) ([]byte, []Member) {
 		handed = append(handed, full)
 		handedMembers = append(handedMembers, members...)
 		back, backMembers := spare, spareMembers
@@ -612,5 +612,30 @@ func TestHandover(t *testing.T) {
 				t.Errorf("buffers %d and %d are the same", j, i)
 			}
 		}
+	}
+}
+
+// The members slice given to SetHandover holds the first buffer's
+// members: the decoder allocates none of its own for them.
+func TestHandoverFirstMembers(t *testing.T) {
+	first := make([]Member, 0, 64)
+	d := NewDecoderSize(strings.NewReader(`[{"a":1,"b":"x"},{"c":[2]},{"d":{}},{"e":null}]`), 20)
+	var handed [][]Member
+	d.SetHandover(first, func(_ []byte, members []Member) ([]byte, []Member) {
+		handed = append(handed, members)
+		return nil, nil
+	})
+	for {
+		if _, err := d.Next(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(handed) == 0 || len(handed[0]) == 0 {
+		t.Fatalf("handed over %v, want the first buffer's members", handed)
+	}
+	if &handed[0][:1][0] != &first[:1][0] {
+		t.Errorf("the first buffer's members are not in the slice given to SetHandover")
 	}
 }

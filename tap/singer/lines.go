@@ -27,12 +27,38 @@ type Lines struct {
 func (w *Writer) Lines(stream string, extracted time.Time, version int64) (*Lines, error) {
 	w.mu.Lock()
 	prefix := w.schemas[stream]
+	var buf []byte
+	if n := len(w.spare); n > 0 && prefix != nil {
+		buf, w.spare = w.spare[n-1], w.spare[:n-1]
+	}
 	w.mu.Unlock()
 	if prefix == nil {
 		return nil, fmt.Errorf("singer: RECORD for stream %q before its SCHEMA", stream)
 	}
-	return &Lines{w: w, prefix: prefix, suffix: appendSuffix(nil, extracted, version)}, nil
+	return &Lines{w: w, prefix: prefix, suffix: appendSuffix(nil, extracted, version), buf: buf}, nil
 }
+
+// Release gives l's buffer back to the Writer, for the next Lines, and
+// drops the lines not yet written; l must not be used after it. A sync
+// makes a Lines for every window of a stream, and the buffer grows to
+// hold 256 KiB of lines or more.
+func (l *Lines) Release() {
+	buf := l.buf[:0]
+	l.buf, l.start, l.done = nil, 0, 0
+	if cap(buf) == 0 || cap(buf) > maxSpareLines {
+		return
+	}
+	l.w.mu.Lock()
+	if len(l.w.spare) < maxSpares {
+		l.w.spare = append(l.w.spare, buf)
+	}
+	l.w.mu.Unlock()
+}
+
+const (
+	maxSpares     = 4       // buffers a Writer keeps for its next Lines
+	maxSpareLines = 4 << 20 // the largest it keeps (one grown for a huge record is not)
+)
 
 // appendSuffix appends the tail of a RECORD line, from just after the
 // record to the newline.

@@ -66,3 +66,35 @@ func TestLinesWriteError(t *testing.T) {
 type failWriter struct{ err error }
 
 func (f failWriter) Write(p []byte) (int, error) { return 0, fmt.Errorf("write: %w", f.err) }
+
+// A Lines released gives its buffer to the next Lines of the Writer, which
+// starts empty: what the first did not flush is not written, and the
+// second's lines are its own, with its own time_extracted.
+func TestLinesReleaseReusesBuffer(t *testing.T) {
+	t1 := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	t2 := t1.Add(time.Hour)
+	var got bytes.Buffer
+	w := NewWriter(&got)
+	require.NoError(t, w.WriteSchema("things", spec(t).Schema, nil, nil))
+	l, err := w.Lines("things", t1, 0)
+	require.NoError(t, err)
+	l.End(append(l.Begin(), `{"id":1}`...))
+	require.NoError(t, l.Flush())
+	l.End(append(l.Begin(), `{"id":"not flushed"}`...))
+	first := &l.Begin()[:1][0]
+	l.Release()
+
+	l, err = w.Lines("things", t2, 0)
+	require.NoError(t, err)
+	assert.Zero(t, l.Len())
+	b := l.Begin()
+	assert.Same(t, first, &b[:1][0], "the buffer of the released Lines is not reused")
+	l.End(append(b, `{"id":2}`...))
+	require.NoError(t, l.Flush())
+	l.Release()
+	require.NoError(t, w.Flush())
+	lines := strings.Split(strings.TrimSpace(got.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, `{"type":"RECORD","stream":"things","record":{"id":1},"time_extracted":"2024-01-02T03:04:05.000000Z"}`, lines[1])
+	assert.Equal(t, `{"type":"RECORD","stream":"things","record":{"id":2},"time_extracted":"2024-01-02T04:04:05.000000Z"}`, lines[2])
+}

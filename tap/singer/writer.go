@@ -38,6 +38,7 @@ type Writer struct {
 	lastTime    time.Time
 	lastVersion int64
 	suffix      []byte
+	spare       [][]byte // buffers of released Lines, for the next ones
 }
 
 // NewWriter returns a Writer that writes to w.
