@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import sys
 
 TOOLS = [
@@ -95,6 +96,7 @@ def tool_result(d, name):
     best["rss_kb"] = max(r.get("rss_kb", 0) for r in runs)
     best["runs"] = len(runs)
     best["walls"] = sorted(r["wall"] for r in ok)
+    best["cpus"] = sorted(cpu(r) for r in ok)
     return best
 
 
@@ -168,6 +170,10 @@ def main(run):
                 notes.append("tap-dixa / Python records/s: **%.1f×** (target ≥ %g×)" % (row["py_ratio"], TARGET_PY_RATIO))
             notes.append("tap-dixa peak RSS %.1f MiB (target ≤ %g MiB)" % (ours["rss_kb"] / 1024, TARGET_RSS_MIB))
             notes.append("tap-dixa walls: %s s" % ", ".join("%.3f" % w for w in ours["walls"]))
+            if len(ours["cpus"]) > 1:
+                gb = [c / (body / 1e9) for c in ours["cpus"]]
+                notes.append("tap-dixa CPU of every run: %.2f–%.2f s/GB, median %.2f (the figure above is the best wall's)"
+                             % (gb[0], gb[-1], statistics.median(gb)))
         if ok(py) and py.get("records") not in (None, n):
             notes.append("**the Python tap wrote %s records, the window holds %d**" % (py.get("records"), n))
         p("; ".join(notes) + ".")
