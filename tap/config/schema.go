@@ -6,18 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"unicode/utf8"
 )
 
 //go:embed schema.json
 var schemaJSON []byte
-
-// schemaURL names the embedded schema inside the JSON Schema compiler.
-const schemaURL = "tap-dixa-config.schema.json"
 
 // Setting describes one config key for --about and docs.
 type Setting struct {
@@ -56,14 +52,28 @@ type schemaProperty struct {
 	Minimum          *float64 `json:"minimum"`
 	Maximum          *float64 `json:"maximum"`
 	ExclusiveMinimum *float64 `json:"exclusiveMinimum"`
+	MinLength        int      `json:"minLength"`
+	MinItems         int      `json:"minItems"`
+	Items            *struct {
+		Type      string `json:"type"`
+		MinLength int    `json:"minLength"`
+	} `json:"items"`
 }
 
 // compiledSchema holds everything derived from the embedded schema.
 type compiledSchema struct {
 	settings []Setting
+	rules    []rules        // the validation keywords of each setting, in turn
 	byName   map[string]int // index into settings
 	required []string
-	schema   *jsonschema.Schema
+}
+
+// rules are the keywords of one property that Setting does not carry:
+// what check asserts besides type, enum and range.
+type rules struct {
+	minLength, minItems int
+	itemType            string // "" if the property has no "items"
+	itemMinLength       int
 }
 
 // loadSchema parses and compiles the embedded schema once.
@@ -97,42 +107,16 @@ var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded schema: %s: %w", name, err)
 		}
+		r := rules{minLength: p.MinLength, minItems: p.MinItems}
+		if p.Items != nil {
+			r.itemType, r.itemMinLength = p.Items.Type, p.Items.MinLength
+		}
 		cs.byName[name] = len(cs.settings)
 		cs.settings = append(cs.settings, s)
-	}
-	validation, err := withoutFormats(schemaJSON)
-	if err != nil {
-		return nil, fmt.Errorf("embedded schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft7
-	if err := c.AddResource(schemaURL, bytes.NewReader(validation)); err != nil {
-		return nil, fmt.Errorf("embedded schema: %w", err)
-	}
-	if cs.schema, err = c.Compile(schemaURL); err != nil {
-		return nil, fmt.Errorf("embedded schema: %w", err)
+		cs.rules = append(cs.rules, r)
 	}
 	return cs, nil
 })
-
-// withoutFormats returns the schema without the properties' "format"
-// keywords. They are annotations for --about (Meltano reads "date-time" on
-// start_date and end_date as a date setting), while the tap accepts more
-// than RFC 3339 there (YYYY-MM-DD, no offset): parseTime checks the dates,
-// so draft 7, which asserts formats, must not.
-func withoutFormats(schema []byte) ([]byte, error) {
-	var top map[string]any
-	if err := json.Unmarshal(schema, &top); err != nil {
-		return nil, err
-	}
-	props, _ := top["properties"].(map[string]any)
-	for _, p := range props {
-		if p, ok := p.(map[string]any); ok {
-			delete(p, "format")
-		}
-	}
-	return json.Marshal(top)
-}
 
 // objectKeys returns the keys of a JSON object in document order.
 func objectKeys(raw json.RawMessage) ([]string, error) {
@@ -220,79 +204,92 @@ func EnvVar(name string) string {
 // EnvPrefix is the prefix of the environment variables read for "ENV".
 const EnvPrefix = "TAP_DIXA_"
 
-// schemaProblem turns a validation error into one friendly problem: the key
-// it concerns and what is wrong. The first problem in property order wins
-// (missing required keys count at their property's position).
-func (cs *compiledSchema) schemaProblem(verr *jsonschema.ValidationError, orig map[string]any, show func(any) string) (key, problem string) {
-	var leaves []*jsonschema.ValidationError
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, e)
+// problem checks the known keys' values against the schema's keywords
+// (required, type, enum, minimum, maximum, exclusiveMinimum, minLength,
+// minItems, items), setting by setting in property order, and returns the
+// first problem and the key it concerns ("" for none). vals holds the
+// values as the schema sees them (numbers as float64, nulls dropped), orig
+// the same keys as given, for messages. "format" is an annotation for
+// --about here: parseTime checks the dates, and accepts more than RFC 3339
+// (YYYY-MM-DD, no offset). A test holds it to a JSON Schema validator.
+func (cs *compiledSchema) problem(vals, orig map[string]any, show func(any) string) (key, problem string) {
+	for i, s := range cs.settings {
+		v, ok := vals[s.Name]
+		if !ok {
+			if s.Required {
+				return s.Name, "required"
+			}
+			continue
 		}
-		for _, c := range e.Causes {
-			walk(c)
+		if !hasType(s.Type, v) {
+			return s.Name, typeProblem(s, orig[s.Name], show)
 		}
-	}
-	walk(verr)
-	bestIdx := math.MaxInt
-	for _, leaf := range leaves {
-		if k, p, idx := cs.leafProblem(leaf, orig, show); idx < bestIdx {
-			key, problem, bestIdx = k, p, idx
-		}
-	}
-	if bestIdx == math.MaxInt {
-		return "", "does not match the config schema"
-	}
-	return key, problem
-}
-
-// leafProblem explains one leaf validation error; idx orders problems.
-func (cs *compiledSchema) leafProblem(e *jsonschema.ValidationError, orig map[string]any, show func(any) string) (key, problem string, idx int) {
-	kw := e.KeywordLocation[strings.LastIndexByte(e.KeywordLocation, '/')+1:]
-	if kw == "required" {
-		for _, r := range cs.required {
-			if _, ok := orig[r]; !ok {
-				return r, "required", cs.byName[r]
+		r := cs.rules[i]
+		switch x := v.(type) {
+		case string:
+			if len(s.Enum) > 0 && !slices.Contains(s.Enum, x) {
+				return s.Name, "must be one of " + strings.Join(s.Enum, ", ") + ", got " + show(orig[s.Name])
+			}
+			if utf8.RuneCountInString(x) < r.minLength {
+				return s.Name, "must not be empty"
+			}
+		case float64:
+			if s.Minimum != nil && x < *s.Minimum || s.Maximum != nil && x > *s.Maximum ||
+				s.ExclusiveMinimum != nil && x <= *s.ExclusiveMinimum {
+				return s.Name, rangeProblem(s) + ", got " + show(orig[s.Name])
+			}
+		case []any:
+			if len(x) < r.minItems {
+				return s.Name, fmt.Sprintf("must list at least %d item(s)", r.minItems)
+			}
+			for j, it := range x {
+				str, isStr := it.(string)
+				switch {
+				case r.itemType != "" && !hasType(r.itemType, it):
+					return s.Name, fmt.Sprintf("item %d must be %s, got %s", j+1, typeName(r.itemType), describeType(it))
+				case isStr && utf8.RuneCountInString(str) < r.itemMinLength:
+					return s.Name, fmt.Sprintf("item %d must not be empty", j+1)
+				}
 			}
 		}
 	}
-	// An array item's location is /<key>/<index>.
-	key, item, _ := strings.Cut(strings.TrimPrefix(e.InstanceLocation, "/"), "/")
-	i, ok := cs.byName[key]
-	if !ok {
-		return "", oneLine(e.Message), math.MaxInt - 1
+	return "", ""
+}
+
+// hasType reports whether the decoded JSON value v is of the JSON Schema
+// type typ; an integer is a number without a fractional part.
+func hasType(typ string, v any) bool {
+	switch x := v.(type) {
+	case string:
+		return typ == "string"
+	case float64:
+		return typ == "number" || typ == "integer" && x == math.Trunc(x) && !math.IsInf(x, 0)
+	case bool:
+		return typ == "boolean"
+	case []any:
+		return typ == "array"
+	case map[string]any:
+		return typ == "object"
+	case nil:
+		return typ == "null"
 	}
-	s := cs.settings[i]
-	v := orig[key]
-	if item != "" {
-		if n, err := strconv.Atoi(item); err == nil {
-			item = strconv.Itoa(n + 1) // counted from 1, as in the other messages
-		}
-		return key, "item " + item + ": " + oneLine(e.Message), i
+	return false
+}
+
+// typeName is how messages name a JSON Schema type.
+func typeName(typ string) string {
+	if want := map[string]string{
+		"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+		"array": "a list of strings (a JSON array or one comma-separated string)",
+	}[typ]; want != "" {
+		return want
 	}
-	switch kw {
-	case "type":
-		return key, typeProblem(s, v, show), i
-	case "minimum", "maximum", "exclusiveMinimum":
-		return key, rangeProblem(s) + ", got " + show(v), i
-	case "enum":
-		return key, "must be one of " + strings.Join(s.Enum, ", ") + ", got " + show(v), i
-	case "minLength":
-		return key, "must not be empty", i
-	}
-	return key, oneLine(e.Message), i
+	return typ
 }
 
 // typeProblem describes a value of the wrong JSON type.
 func typeProblem(s Setting, v any, show func(any) string) string {
-	want := map[string]string{
-		"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-		"array": "a list of strings (a JSON array or one comma-separated string)",
-	}[s.Type]
-	if want == "" {
-		want = s.Type
-	}
+	want := typeName(s.Type)
 	got := describeType(v)
 	if s.Type == "integer" && got == "a number" {
 		got = show(v)

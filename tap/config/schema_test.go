@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -227,13 +228,94 @@ func TestIntervalEnumMatchesWhatIsAccepted(t *testing.T) {
 func TestSchemaItemProblemNamesTheSetting(t *testing.T) {
 	cs, err := loadSchema()
 	require.NoError(t, err)
-	orig := map[string]any{"api_token": "t", "start_date": "2024-01-01", "analytics_record_types": []any{"a", 1.0}}
-	err = validateSchema(cs.schema, orig)
-	require.Error(t, err)
-	var ve *jsonschema.ValidationError
-	require.ErrorAs(t, err, &ve)
-	key, problem := cs.schemaProblem(ve, orig, describeType)
-	assert.Equal(t, "analytics_record_types", key)
-	assert.True(t, strings.HasPrefix(problem, "item 2: "), problem)
-	assert.NotContains(t, problem, "\n")
+	for _, tc := range []struct {
+		items []any
+		want  string
+	}{
+		{[]any{"a", 1.0}, "item 2 must be a string, got a number"},
+		{[]any{nil}, "item 1 must be a string, got null"},
+		{[]any{"a", "b", ""}, "item 3 must not be empty"},
+		{[]any{}, "must list at least 1 item(s)"},
+	} {
+		vals := map[string]any{"api_token": "t", "start_date": "2024-01-01", "analytics_record_types": tc.items}
+		key, problem := cs.problem(vals, vals, describeType)
+		assert.Equal(t, "analytics_record_types", key)
+		assert.Equal(t, tc.want, problem)
+	}
+}
+
+// compiledSchema.problem is the tap's own reading of schema.json; a JSON
+// Schema validator (santhosh-tekuri/jsonschema, draft 7, with "format" as
+// an annotation) must agree with it on every value of every setting
+// tried, alone and in random combinations: the same verdict, and for a
+// value alone the same key at fault.
+func TestProblemAgreesWithJSONSchema(t *testing.T) {
+	cs, err := loadSchema()
+	require.NoError(t, err)
+	var top map[string]any
+	require.NoError(t, json.Unmarshal(Schema(), &top))
+	for _, p := range top["properties"].(map[string]any) {
+		delete(p.(map[string]any), "format")
+	}
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft7
+	require.NoError(t, c.AddResource("config.json", strings.NewReader(string(mustRaw(t, top)))))
+	oracle, err := c.Compile("config.json")
+	require.NoError(t, err)
+
+	values := []any{
+		"", " ", "a", "HOUR", "hour", "MONTH", "2024-01-01", "ünï", "4", "true",
+		-1.0, -0.5, 0.0, 0.05, 0.1, 0.5, 1.0, 1.5, 2.0, 7.0, 8.0, 16.0, 17.0, 31.0, 32.0, 90.0, 91.0, 100.0, 101.0,
+		3600.0, 3601.0, 10000.0, 10000.5, 100000.0, 100001.0, 1e300, -1e300, math.SmallestNonzeroFloat64,
+		true, false, []any{}, []any{"ratings"}, []any{""}, []any{" "}, []any{1.0}, []any{nil}, []any{"a", 2.0},
+		[]any{[]any{"a"}}, map[string]any{}, map[string]any{"a": "b"},
+	}
+	base := func() map[string]any { return map[string]any{"api_token": "t", "start_date": "2024-01-01"} }
+	agree := func(v map[string]any, keyToo bool) {
+		t.Helper()
+		key, problem := cs.problem(v, v, describeType)
+		verr := oracle.Validate(v)
+		if !assert.Equal(t, verr == nil, problem == "", "%v: problem %q, validator %v", v, problem, verr) || verr == nil || !keyToo {
+			return
+		}
+		var ve *jsonschema.ValidationError
+		require.ErrorAs(t, verr, &ve)
+		for len(ve.Causes) > 0 {
+			ve = ve.Causes[0]
+		}
+		want, _, _ := strings.Cut(strings.TrimPrefix(ve.InstanceLocation, "/"), "/")
+		if want == "" { // required: the key is in the message
+			for _, r := range cs.required {
+				if _, ok := v[r]; !ok {
+					want = r
+					break
+				}
+			}
+		}
+		assert.Equal(t, want, key, "%v: %s", v, verr)
+	}
+	agree(base(), true)
+	for _, r := range cs.required {
+		v := base()
+		delete(v, r)
+		agree(v, true)
+	}
+	for _, s := range cs.settings {
+		for _, x := range values {
+			v := base()
+			v[s.Name] = x
+			agree(v, true)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		v := base()
+		for range 1 + rng.IntN(4) {
+			v[cs.settings[rng.IntN(len(cs.settings))].Name] = values[rng.IntN(len(values))]
+		}
+		if rng.IntN(10) == 0 {
+			delete(v, cs.required[rng.IntN(len(cs.required))])
+		}
+		agree(v, false)
+	}
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // maxInt bounds every integer setting, so that conversions to int and
@@ -105,11 +102,11 @@ func (c *checker) fail(key, problem string) error {
 	return &Error{Source: c.source(key), Key: key, Problem: problem}
 }
 
-// check runs the schema, then the checks a schema cannot express, in the
-// schema's property order.
+// check runs the schema's keywords (see compiledSchema.problem), then the
+// checks a schema cannot express, in the schema's property order.
 func (c *checker) check(merged map[string]any) (*Config, error) {
 	// A number beyond float64, or a record type list that cannot be
-	// normalised, is reported here, since the schema library cannot take
+	// normalised, is reported here, before the schema's keywords can see
 	// it; it only wins over schema problems of later keys.
 	var early error
 	earlyIdx := math.MaxInt
@@ -146,17 +143,9 @@ func (c *checker) check(merged map[string]any) (*Config, error) {
 		}
 		c.vals[s.Name] = v
 	}
-	if err := validateSchema(c.cs.schema, c.vals); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, &Error{Source: c.label, Problem: "internal error: " + c.redact(err.Error())}
-		}
-		key, problem := c.cs.schemaProblem(ve, c.orig, c.show)
+	if key, problem := c.cs.problem(c.vals, c.orig, c.show); problem != "" {
 		if idx, ok := c.cs.byName[key]; early != nil && (!ok || idx > earlyIdx) {
 			return nil, early
-		}
-		if key == "" {
-			return nil, &Error{Source: c.label, Problem: problem}
 		}
 		return nil, c.fail(key, problem)
 	}
@@ -170,7 +159,7 @@ func (c *checker) check(merged map[string]any) (*Config, error) {
 }
 
 // bounded checks every numeric setting against its schema range once more,
-// without the schema library: the tap derives waits such as
+// defaults included: the tap derives waits such as
 // float64(time.Minute)/rate from these values, and a value outside its
 // range (say a rate of 1e-12) would overflow them.
 func (c *checker) bounded() error {
@@ -203,17 +192,6 @@ func (c *checker) hugeNumberProblem(s Setting, n json.Number) string {
 		return fmt.Sprintf("must be at most %d", maxInt) + got
 	}
 	return "is too large" + got
-}
-
-// validateSchema runs the schema, turning a panic inside the library into
-// an error so that no input can crash the tap.
-func validateSchema(s *jsonschema.Schema, v map[string]any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("schema validation failed: %v", r)
-		}
-	}()
-	return s.Validate(v)
 }
 
 // build converts schema-valid values to a Config.
