@@ -128,7 +128,9 @@ func (p *Projector) widen(f *field, k kind) bool {
 		raw, _ := json.Marshal(name)
 		f.node.Extra = append(f.node.Extra, schema.Keyword{Name: ScalarPropertyKeyword, Value: raw})
 		member := &field{path: join(f.path, name), kinds: kNull, keep: true, node: n, inferred: true}
-		f.props[name] = member
+		if f.props != nil { // an open object stays open: its objects are still copied as they are
+			f.props[name] = member
+		}
 		f.scalar = &scalarMember{member, raw}
 		change = fmt.Sprintf("member %q added to hold %s values", name, k)
 	case f.kinds&(kObject|kArray) == 0 && k&(kObject|kArray) != 0:

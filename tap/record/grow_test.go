@@ -185,3 +185,30 @@ func TestProjectNeverMixesListOrObjectWithScalar(t *testing.T) {
 	require.NoError(t, json.Unmarshal(must(json.Marshal(p.Schema())), &root))
 	walk("", root)
 }
+
+// An object the schema leaves open (form_submission: {"type": ["null",
+// "object"]}) that holds a list or a scalar instead keeps it under a
+// member "value", as an object with properties does, and stays open: its
+// objects are still copied as they are, with no field reported as new.
+// Until this was fixed, such a value made the projector panic (found by
+// FuzzProjectMembers, whose seeds now hold such records).
+func TestProjectWidensOpenObject(t *testing.T) {
+	full := mustParse(t, `{"type":"object","properties":{"form":{"type":["null","object"]}}}`)
+	var added []string
+	p := New(full, nil, func(path string) { added = append(added, path) })
+	for _, tc := range []struct{ in, want string }{
+		{`{"form":{"a": 1}}`, `{"form":{"a":1}}`},
+		{`{"form":[]}`, `{"form":{"value":[]}}`},
+		{`{"form":["x",{"k":1}]}`, `{"form":{"value":["x","{\"k\":1}"]}}`},
+		{`{"form":"x"}`, `{"form":{"value":["x"]}}`},
+		{`{"form":{"b":[1],"value":2}}`, `{"form":{"b":[1],"value":2}}`},
+		{`{"form":null}`, `{"form":null}`},
+	} {
+		out, err := p.Project(nil, []byte(tc.in))
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, string(out), tc.in)
+	}
+	assert.Empty(t, added)
+	assert.JSONEq(t, `{"type":["null","object"],"properties":{"value":{"type":["null","array"],"items":{"type":["null","string"]}}},"x-scalar-property":"value"}`,
+		schemaOf(t, p, "form"))
+}

@@ -141,7 +141,9 @@ func FuzzProjectMembers(f *testing.F) {
 		// white space, numbers, nested arrays; open objects with and without
 		// white space.
 		`[{"to":["a","b\"c\\",null],"cc":[ "x"],"bcc":[1],"attached_files":[],"form_submission":{"a":[1, 2]}},` +
-			`{"to":[["a"]],"cc":["x",{}],"bcc":["\\"],"attached_files":[null,null],"form_submission":{"a":[1,2]}}]`} {
+			`{"to":[["a"]],"cc":["x",{}],"bcc":["\\"],"attached_files":[null,null],"form_submission":{"a":[1,2]}}]`,
+		// An open object that holds a list or a scalar instead.
+		`[{"form_submission":[]},{"form_submission":"x"},{"form_submission":[ 1]},{"form_submission":{"a": 1}},{"form_submission":true}]`} {
 		f.Add([]byte(s))
 	}
 	raw, err := os.ReadFile("../../schemas/messages.json")
