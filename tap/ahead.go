@@ -18,16 +18,17 @@ type batch struct {
 	recs    [][]byte           // the records, in order
 	members []jsonarray.Member // the records' top-level members, in turn
 	mends   []int32            // where each record's members end in members
+	compact []bool             // whether each record is compact (see jsonarray.Decoder.Compact)
 	err     error
 }
 
-// records calls fn with each record of b, its index in b and its
-// top-level members (see jsonarray.Decoder.Members).
-func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) error) error {
+// records calls fn with each record of b, its index in b, its top-level
+// members (see jsonarray.Decoder.Members) and whether it is compact.
+func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member, compact bool) error) error {
 	mstart := int32(0)
 	for i, rec := range b.recs {
 		mend := b.mends[i]
-		if err := fn(i, rec, b.members[mstart:mend:mend]); err != nil {
+		if err := fn(i, rec, b.members[mstart:mend:mend], b.compact[i]); err != nil {
 			return err
 		}
 		mstart = mend
@@ -41,6 +42,7 @@ func (b *batch) records(fn func(i int, rec []byte, members []jsonarray.Member) e
 func (b *batch) add(rec []byte, dec *jsonarray.Decoder) {
 	b.recs = append(b.recs, rec)
 	b.mends = append(b.mends, b.mend()+int32(len(dec.Members())))
+	b.compact = append(b.compact, dec.Compact())
 }
 
 func (b *batch) mend() int32 {
@@ -57,7 +59,7 @@ func (b *batch) reset() ([]byte, []jsonarray.Member) {
 		b.back = b.buf
 	}
 	clear(b.recs) // let go of the old buffer's records
-	b.buf, b.recs, b.members, b.mends, b.err = nil, b.recs[:0], b.members[:0], b.mends[:0], nil
+	b.buf, b.recs, b.members, b.mends, b.compact, b.err = nil, b.recs[:0], b.members[:0], b.mends[:0], b.compact[:0], nil
 	return b.back[:0], b.members
 }
 

@@ -30,7 +30,7 @@ func drain(t *testing.T, body []byte, slow bool) ([]string, int, error) {
 	for batches := 1; ; batches++ {
 		b := a.next()
 		base := len(recs)
-		require.NoError(t, b.records(func(j int, rec []byte, members []jsonarray.Member) error {
+		require.NoError(t, b.records(func(j int, rec []byte, members []jsonarray.Member, _ bool) error {
 			require.Equal(t, base+j, len(recs), "records are numbered within their batch")
 			require.Equal(t, string(rec), fromMembers(rec, members), "record %d's members", base+j)
 			recs = append(recs, string(rec))
@@ -242,4 +242,27 @@ func emptyReuse() {
 	reuse.mu.Lock()
 	reuse.list = nil
 	reuse.mu.Unlock()
+}
+
+// Each record of a batch comes with whether the decoder found it compact,
+// which lets the projector copy its open objects and arrays as they are.
+func TestAheadCompact(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		a := newAhead(strings.NewReader(`[{"a":{"b":1}},{"a":{ "b":1}},{"a":[1]},{"a":[1 ]}, {"a":1}]`), testBuffer, testBuffer)
+		var got []bool
+		for {
+			b := a.next()
+			require.NoError(t, b.records(func(_ int, _ []byte, _ []jsonarray.Member, compact bool) error {
+				got = append(got, compact)
+				return nil
+			}))
+			if b.err != nil {
+				break
+			}
+		}
+		a.stop()
+		runtime.GOMAXPROCS(prev)
+		assert.Equal(t, []bool{true, false, true, false, true}, got, "GOMAXPROCS=%d", procs)
+	}
 }

@@ -337,8 +337,8 @@ func (p *projector) project(dst, rec []byte) ([]byte, error) {
 
 // projectMembers is project for a record whose top-level members the
 // decoder found (see record.Projector.ProjectMembers).
-func (p *projector) projectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
-	out, err := p.ProjectMembers(dst, rec, members)
+func (p *projector) projectMembers(dst, rec []byte, members []jsonarray.Member, compact bool) ([]byte, error) {
+	out, err := p.ProjectMembers(dst, rec, members, compact)
 	if err == nil && p.Version() != p.sent {
 		err = p.writeSchema()
 	}

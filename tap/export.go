@@ -238,7 +238,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 	counted := 0 // records of n counted in e.count
 	for {
 		b := a.next()
-		err := b.records(func(j int, raw []byte, members []jsonarray.Member) error {
+		err := b.records(func(j int, raw []byte, members []jsonarray.Member, compact bool) error {
 			i := base + j
 			if out != nil {
 				buf = out.Begin()
@@ -249,7 +249,7 @@ func (e *exporter) attempt(ctx context.Context, p pending) (n int, err error) {
 			// later one) is written, even if a failed attempt already wrote
 			// this one: records are skipped below, SCHEMAs never.
 			var err error
-			if buf, err = e.proj.projectMembers(buf, raw, members); err != nil {
+			if buf, err = e.proj.projectMembers(buf, raw, members, compact); err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
 			id, rv := e.proj.Captured(0), e.proj.Captured(1)

@@ -16,6 +16,7 @@ import (
 type result struct {
 	elems   [][]byte
 	members [][]Member
+	compact []bool // what Compact said of each element
 	err     error
 }
 
@@ -40,6 +41,7 @@ func decode(d *Decoder, keep func([]byte) []byte, keepMembers ...func([]Member) 
 		}
 		res.elems = append(res.elems, keep(b))
 		res.members = append(res.members, keepM(d.Members()))
+		res.compact = append(res.compact, d.Compact())
 	}
 }
 
@@ -166,6 +168,10 @@ func checkAgainstStd(t *testing.T, data []byte) {
 				if w := membersOf(t, got.elems[i]); !slices.Equal(got.members[i], w) && (len(w) > 0 || len(got.members[i]) > 0) {
 					t.Fatalf("element %d %q: members %v, want %v", i, got.elems[i], got.members[i], w)
 				}
+				// In one buffer, Compact is exact.
+				if c := compact(t, got.elems[i]) == string(got.elems[i]); got.compact[i] != c {
+					t.Fatalf("element %d %q: Compact() = %v, want %v", i, got.elems[i], got.compact[i], c)
+				}
 			}
 		case got.err == io.EOF:
 			t.Fatalf("encoding/json rejects %q (%v), Decoder accepts it", data, stdErr)
@@ -212,6 +218,13 @@ func checkAgainstStd(t *testing.T, data []byte) {
 			d.Close()
 			if !sameResult(got, other) {
 				t.Fatalf("%s: got %q, %v; want %q, %v", name, other.elems, other.err, got.elems, got.err)
+			}
+			// Across buffers Compact may say false of a compact element,
+			// never true of one that is not.
+			for i, c := range other.compact {
+				if c && !got.compact[i] {
+					t.Fatalf("%s: element %d %q: Compact() = true, but it has white space", name, i, other.elems[i])
+				}
 			}
 		}
 
@@ -262,6 +275,11 @@ func sameResult(a, b result) bool {
 // seedInputs are added to the fuzz corpus in code; testdata/fuzz/FuzzDecoder
 // holds more, including the failures found while fuzzing.
 var seedInputs = []string{
+	// White space at each place between tokens, inside a nested value, with
+	// a compact element after each (see Decoder.Compact).
+	`[{"a":{ "b":1}},{"a":1},{"a":{"b" :1}},{"a":1},{"a":{"b": 1}},{"a":1},{"a":{"b":1 ,"c":2}},{"a":1},` +
+		`{"a":{"b":1, "c":2}},{"a":1},{"a":{"b":1 }},{"a":1},{"a":[ 1]},{"a":1},{"a":[1 ,2]},{"a":1},{"a":[1, 2]},` +
+		`{"a":1},{"a":[1 ]},{"a":1},{"a":"s p a c e"},[ 1],[1 ],{"a" :1},{ "a":1},{"a":1 }, "x" ,{"a":[{"b":"c"}]}]`,
 	` [ {"a" : 1 , "b":{"c":[1,{"d":2}],"k":{}}, "e" : "x\"y{" ,"":null} , {}, {"z":-0.5e3}, [{"n":1}] ] `,
 	``,
 	` `,

@@ -141,7 +141,8 @@ type Decoder struct {
 	err   error // sticky error, io.EOF once done
 	rerr  error // error of the last read, returned once the buffer is used up
 
-	stack []bool // open containers within the current element; true for an object
+	stack  []bool // open containers within the current element; true for an object
+	spaced bool   // white space may lie between the current element's tokens (see Compact)
 
 	// bits is the bitmap of buf's quotes, backslashes and control
 	// characters (see index.go).
@@ -199,6 +200,13 @@ const MaxElement = math.MaxInt32
 // validated the element, so a caller need not scan it again. The slice is
 // only valid until the next call of Next (see SetHandover for longer).
 func (d *Decoder) Members() []Member { return d.members[d.mstart:] }
+
+// Compact reports whether the element Next returned last has no white
+// space between its tokens: it is as encoding/json's Compact would leave
+// it, so that any value in it may be copied as it is. It may report false
+// for an element that is compact (one that went on in a new buffer), never
+// true for one that is not.
+func (d *Decoder) Compact() bool { return !d.spaced }
 
 // HeldMembers returns the members of every element Next returned since
 // the decoder last called its handover function (see SetHandover), in
@@ -313,6 +321,7 @@ func (d *Decoder) next() ([]byte, error) {
 	}
 	d.state = stateMore
 	d.mark = p
+	d.spaced = false
 	if p, err = d.scanValue(p); err != nil {
 		return nil, err
 	}

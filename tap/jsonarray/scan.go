@@ -188,8 +188,11 @@ fail:
 }
 
 // nonSpace returns the first byte at or after p that is not whitespace, and
-// its position, reading more data if needed.
+// its position, reading more data if needed. scanValue calls it wherever
+// white space may lie between two tokens, on the slow path, so it notes
+// that the element may not be compact (see Compact).
 func (d *Decoder) nonSpace(p int) (byte, int, error) {
+	d.spaced = true
 	c, p, err := d.skipSpace(p, false)
 	if err != nil {
 		return 0, p, d.eofErr(err)

@@ -89,7 +89,7 @@ func TestMemberEmptyName(t *testing.T) {
 	rec := `{"":1,"":2,"pad":"` + strings.Repeat(".", 32) + `"}`
 	members := []jsonarray.Member{{KeyStart: 1, KeyEnd: 3, ValueStart: 4, ValueEnd: 5}, {KeyStart: 6, KeyEnd: 8, ValueStart: 9, ValueEnd: 10},
 		{KeyStart: 11, KeyEnd: 16, ValueStart: 17, ValueEnd: int32(len(rec) - 1)}}
-	out, err := p.ProjectMembers(nil, []byte(rec), members)
+	out, err := p.ProjectMembers(nil, []byte(rec), members, true)
 	if err != nil || string(out) != rec {
 		t.Fatalf("got %s, %v", out, err)
 	}

@@ -53,9 +53,9 @@ func bothSelected(t testing.TB, full, selected *schema.Node, body []byte, captur
 			break
 		}
 		a, errA := ps[0].Project(nil, rec)
-		b, errB := ps[1].ProjectMembers(nil, rec, dec.Members())
+		b, errB := ps[1].ProjectMembers(nil, rec, dec.Members(), dec.Compact())
 		if fmt.Sprint(errA) != fmt.Sprint(errB) || !bytes.Equal(a, b) {
-			t.Fatalf("record %d %q:\nProject        %q, %v\nProjectMembers %q, %v", n, rec, a, errA, b, errB)
+			t.Fatalf("record %d %q:\nProject        %q, %v\nProjectMembers %q, %v (compact %v)", n, rec, a, errA, b, errB, dec.Compact())
 		}
 		for c := range capture {
 			if !bytes.Equal(ps[0].Captured(c), ps[1].Captured(c)) {

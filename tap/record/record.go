@@ -223,18 +223,21 @@ func (p *Projector) Project(dst, rec []byte) ([]byte, error) {
 // known: those jsonarray's Decoder found while it validated rec (see
 // [jsonarray.Decoder.Members]); rec must be valid JSON. A member's value
 // that the schema keeps as it is (a string that is no date-time, a number
-// of a type declared, a boolean, a null) is copied without being scanned
-// again; the others are projected as Project does.
-func (p *Projector) ProjectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
+// of a type declared, a boolean, a null, an object or array the schema
+// leaves open) is copied without being scanned again; the others are
+// projected as Project does. compact says that rec has no white space
+// between its tokens (see [jsonarray.Decoder.Compact]): an open object or
+// array is then copied without a look for white space to drop.
+func (p *Projector) ProjectMembers(dst, rec []byte, members []jsonarray.Member, compact bool) ([]byte, error) {
 	start := len(dst)
-	out, err := p.projectMembers(dst, rec, members)
+	out, err := p.projectMembers(dst, rec, members, compact)
 	if err != nil || validUTF8(out[start:]) {
 		return out, err
 	}
 	return p.repair(out, start), nil
 }
 
-func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) ([]byte, error) {
+func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member, compact bool) ([]byte, error) {
 	clear(p.captured)
 	if len(rec) == 0 || rec[0] != '{' {
 		return dst, &Error{Problem: "is not a JSON object"}
@@ -264,7 +267,7 @@ func (p *Projector) projectMembers(dst, rec []byte, members []jsonarray.Member) 
 		v := rec[vs:ve]
 		as, known := child.asIsByFirst(v[0])
 		if !known {
-			as = child.asIs(v)
+			as = child.asIs(v, compact)
 		}
 		if vs == ke+1 && as {
 			if child.capture > 0 {
@@ -315,21 +318,22 @@ func appendRun(dst, run []byte, comma bool) ([]byte, bool) {
 	return append(dst, run...), true
 }
 
-// asIs reports whether the scalar v is written as it is: a value of a type
-// f declares that needs no normalising.
-func (f *field) asIs(v []byte) bool {
+// asIs reports whether the valid JSON value v is written as it is: a value
+// of a type f declares that needs no normalising. compact says that v has
+// no white space between its tokens.
+func (f *field) asIs(v []byte, compact bool) bool {
 	if as, known := f.asIsByFirst(v[0]); known {
 		return as
 	}
 	switch c := v[0]; {
 	case c == '{':
-		return f.kinds&kObject != 0 && f.props == nil && !hasSpace(v) // an open object, compact
+		return f.kinds&kObject != 0 && f.props == nil && (compact || !hasSpace(v)) // an open object, compact
 	case c == '[':
 		if f.kinds&kArray == 0 {
 			return false
 		}
 		if f.items == nil { // open
-			return !hasSpace(v)
+			return compact || !hasSpace(v)
 		}
 		return f.items.props == nil && f.items.items == nil && f.items.kinds&kString != 0 && f.items.dateTime == 0 &&
 			plainStrings(v, f.items.kinds&kNull != 0)
