@@ -212,3 +212,23 @@ func TestProjectWidensOpenObject(t *testing.T) {
 	assert.JSONEq(t, `{"type":["null","object"],"properties":{"value":{"type":["null","array"],"items":{"type":["null","string"]}}},"x-scalar-property":"value"}`,
 		schemaOf(t, p, "form"))
 }
+
+// An integer fits a field that takes numbers, nested or not: it is no
+// reason to widen the schema (Project once added "integer" there, and sent
+// a SCHEMA for it, where ProjectMembers did not; found by
+// FuzzProjectMembers).
+func TestProjectIntegerFitsNumber(t *testing.T) {
+	full := mustParse(t, `{"type":"object","properties":{"n":{"type":["null","number"]},`+
+		`"o":{"type":["null","object"],"properties":{"m":{"type":["null","number"]}}}}}`)
+	var widened []string
+	p := New(full, full.Clone(), func(string) {})
+	p.OnWiden(func(path, change string) { widened = append(widened, path+" "+change) })
+	for _, in := range []string{`{"n":0.5,"o":{"m":1.5}}`, `{"n":0,"o":{"m":7}}`, `{"n":-3,"o":{"m":10000000000000000000000}}`,
+		`{"new":0.5}`, `{"new":2}`} { // a field the schema lacks, once it takes numbers
+		out, err := p.Project(nil, []byte(in))
+		require.NoError(t, err, in)
+		assert.Equal(t, in, string(out))
+	}
+	assert.Empty(t, widened)
+	assert.Equal(t, 2, p.Version(), "the new field, then its first type; no more")
+}

@@ -475,7 +475,7 @@ func (p *Projector) value(dst []byte, s *scanner, f *field) ([]byte, error) {
 	if k == 0 {
 		return dst, &Error{Path: f.path, Problem: "is not valid JSON"}
 	}
-	if f.kinds&k == 0 {
+	if f.kinds&k == 0 && (k != kInteger || f.kinds&kNumber == 0) { // a number takes integers too
 		return p.convert(dst, s, f, k)
 	}
 	switch {
