@@ -86,7 +86,7 @@ func TestDixaExamplesFitSchemas(t *testing.T) {
 
 // exampleItems returns the records of an example: the items of a bare
 // array or of "data", or "data" itself when it is one object.
-func exampleItems(t *testing.T, file string) []json.RawMessage {
+func exampleItems(t testing.TB, file string) []json.RawMessage {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)

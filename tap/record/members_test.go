@@ -157,3 +157,34 @@ func FuzzProjectMembers(f *testing.F) {
 		both(t, full, in, "id", "created_at")
 	})
 }
+
+// FuzzProjectAnySchema is FuzzProjectMembers against every stream's
+// schema: the input's first byte picks the schema, the rest is the body.
+// Records of one stream in the shapes of another reach fields of every
+// kind: open objects and arrays, date-times, nested objects, scalars.
+func FuzzProjectAnySchema(f *testing.F) {
+	files, err := filepath.Glob("../../schemas/*.json")
+	require.NoError(f, err)
+	require.NotEmpty(f, files)
+	var schemas []*schema.Node
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		require.NoError(f, err)
+		s, err := schema.Parse(raw)
+		require.NoError(f, err)
+		schemas = append(schemas, s)
+	}
+	examples, err := filepath.Glob("testdata/dixa-examples/*.json")
+	require.NoError(f, err)
+	for i, file := range examples {
+		body, err := json.Marshal(exampleItems(f, file))
+		require.NoError(f, err)
+		f.Add(append([]byte{byte(i)}, body...))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 || !json.Valid(in[1:]) {
+			return
+		}
+		both(t, schemas[int(in[0])%len(schemas)], in[1:], "id")
+	})
+}
