@@ -231,7 +231,7 @@ func (cs *compiledSchema) problem(vals, orig map[string]any, show func(any) stri
 				return s.Name, "must be one of " + strings.Join(s.Enum, ", ") + ", got " + show(orig[s.Name])
 			}
 			if utf8.RuneCountInString(x) < r.minLength {
-				return s.Name, "must not be empty"
+				return s.Name, lengthProblem(r.minLength)
 			}
 		case float64:
 			if s.Minimum != nil && x < *s.Minimum || s.Maximum != nil && x > *s.Maximum ||
@@ -248,12 +248,20 @@ func (cs *compiledSchema) problem(vals, orig map[string]any, show func(any) stri
 				case r.itemType != "" && !hasType(r.itemType, it):
 					return s.Name, fmt.Sprintf("item %d must be %s, got %s", j+1, typeName(r.itemType), describeType(it))
 				case isStr && utf8.RuneCountInString(str) < r.itemMinLength:
-					return s.Name, fmt.Sprintf("item %d must not be empty", j+1)
+					return s.Name, fmt.Sprintf("item %d %s", j+1, lengthProblem(r.itemMinLength))
 				}
 			}
 		}
 	}
 	return "", ""
+}
+
+// lengthProblem says that a string is shorter than minLength characters.
+func lengthProblem(minLength int) string {
+	if minLength == 1 {
+		return "must not be empty"
+	}
+	return fmt.Sprintf("must be at least %d characters long", minLength)
 }
 
 // hasType reports whether the decoded JSON value v is of the JSON Schema

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -242,6 +243,24 @@ func TestSchemaItemProblemNamesTheSetting(t *testing.T) {
 		assert.Equal(t, "analytics_record_types", key)
 		assert.Equal(t, tc.want, problem)
 	}
+}
+
+// A longer minLength than schema.json's 1 gets a message that gives it.
+func TestSchemaMinLengthProblem(t *testing.T) {
+	cs, err := loadSchema()
+	require.NoError(t, err)
+	i := slices.IndexFunc(cs.settings, func(s Setting) bool { return s.Name == "api_token" })
+	require.GreaterOrEqual(t, i, 0)
+	longer := *cs
+	longer.rules = slices.Clone(cs.rules)
+	longer.rules[i].minLength = 3
+	vals := map[string]any{"api_token": "ab", "start_date": "2024-01-01"}
+	key, problem := longer.problem(vals, vals, describeType)
+	assert.Equal(t, "api_token", key)
+	assert.Equal(t, "must be at least 3 characters long", problem)
+	vals["api_token"] = "abc"
+	_, problem = longer.problem(vals, vals, describeType)
+	assert.Empty(t, problem)
 }
 
 // compiledSchema.problem is the tap's own reading of schema.json; a JSON
